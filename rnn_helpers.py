@@ -15,8 +15,10 @@ Whatever does not depend on the recurrence is computed for all t at once; only t
 time (forward and backward) are in Python.
 """
 import functools
+import hashlib
 import json
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +46,40 @@ def find_corpus():
             return path
     raise FileNotFoundError("No corpus found: put the book at data/goblet_book.txt, set RNN_CORPUS to "
                             "a text file, or build the default corpus with `make corpus`.")
+
+
+def corpus_info(path, text):
+    """Name, size, vocabulary size and sha256 of a corpus: what a run records about its data."""
+    return dict(name=Path(path).stem, characters=len(text), K=len(set(text)),
+                sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+
+def run_dir(corpus_name):
+    """Where a training run on this corpus keeps its files: runs/<corpus-name>/ ($RNN_RUNS overrides runs/)."""
+    return Path(os.environ.get("RNN_RUNS") or ROOT / "runs") / corpus_name
+
+
+def load_run(corpus, notebook="02_training.ipynb"):
+    """run.json of the training run on this corpus (a corpus_info dict), with a clear error when
+    there is none or it was trained on another text."""
+    path = run_dir(corpus["name"]) / "run.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"No training run on the corpus {corpus['name']!r} ({path} is missing): "
+                                f"run notebooks/{notebook} first.")
+    run = json.loads(path.read_text())
+    if run["corpus"]["sha256"] != corpus["sha256"]:
+        raise ValueError(f"{path} comes from another version of {corpus['name']!r} (its sha256 differs): "
+                         f"run notebooks/{notebook} again.")
+    return run
+
+
+def write_json(path, obj):
+    """Write JSON atomically (aside, then rename), so an interrupted run never leaves half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=1, ensure_ascii=False))
+    os.replace(tmp, path)
 
 
 def read_book(path):
@@ -219,6 +255,17 @@ def compute_grads_complex(rnn, x, y, h0, h=1e-20):
     return grads
 
 
+def compare_gradients(analytic, numerical):
+    """Per parameter: the gradient's norm, max |ga - gn|, the max entrywise relative error and the
+    relative error of the whole array, ||ga - gn|| / max(1e-12, ||ga|| + ||gn||)."""
+    return {k: dict(norm=float(np.linalg.norm(analytic[k])),
+                    max_abs=float(np.abs(analytic[k] - numerical[k]).max()),
+                    max_rel=relative_error(analytic[k], numerical[k]),
+                    array_rel=float(np.linalg.norm(analytic[k] - numerical[k]) /
+                                    max(1e-12, np.linalg.norm(analytic[k]) + np.linalg.norm(numerical[k]))))
+            for k in PARAMS}
+
+
 def relative_error(ga, gn):
     """max over entries of |ga - gn| / max(1e-12, |ga| + |gn|)."""
     return float(np.max(np.abs(ga - gn) / np.maximum(1e-12, np.abs(ga) + np.abs(gn))))
@@ -349,51 +396,58 @@ def train(rnn, data, n_updates, eta=0.1, seq_length=25, eps=1e-8, clip=5.0, stat
     smooth = history[state.update - 1] if state.update else None
     bar = progress_bar(n_updates, state.update) if progress else None
     start = time.perf_counter()
-    try:
-        for _ in range(n_updates):
-            if state.e > last_e:                              # the book is used up: a new epoch
-                state.e, state.epoch = 0, state.epoch + 1
-                state.hprev = np.zeros_like(state.hprev)
-            X, Y = data[state.e:state.e + T], data[state.e + 1:state.e + T + 1]
-            if state.update + 1 in hooks:
-                hook(state.update + 1, rnn, state.hprev, X[0], state)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):    # a bad loss is caught below
+        try:
+            for _ in range(n_updates):
+                if state.e > last_e:                              # the book is used up: a new epoch
+                    state.e, state.epoch = 0, state.epoch + 1
+                    state.hprev = np.zeros_like(state.hprev)
+                X, Y = data[state.e:state.e + T], data[state.e + 1:state.e + T + 1]
+                if state.update + 1 in hooks:
+                    state.smooth_loss = history[:state.update]
+                    hook(state.update + 1, rnn, state.hprev, X[0], state)
 
-            loss, cache = forward(rnn, X, Y, state.hprev)
-            if not np.isfinite(loss):
-                raise TrainingDiverged(f"The loss became {loss} at update {state.update + 1}: lower eta "
-                                       "or clip. The best model so far is in .state.best_rnn.", state)
-            backward(rnn, cache, grad_views)
-            np.clip(grad, -clip, clip, out=grad)
-            np.multiply(grad, grad, out=tmp)
-            mem += tmp                                        # m_θ += g²
-            np.add(mem, eps, out=tmp)
-            np.sqrt(tmp, out=tmp)
-            np.divide(grad, tmp, out=tmp)
-            tmp *= eta
-            theta -= tmp                                      # θ -= η g / sqrt(m_θ + ε)
+                loss, cache = forward(rnn, X, Y, state.hprev)
+                if not np.isfinite(loss):
+                    raise TrainingDiverged(f"The loss became {loss} at update {state.update + 1}: lower eta "
+                                           "or clip. The best model so far is in .state.best_rnn.", state)
+                backward(rnn, cache, grad_views)
+                np.clip(grad, -clip, clip, out=grad)
+                np.multiply(grad, grad, out=tmp)
+                mem += tmp                                        # m_θ += g²
+                np.add(mem, eps, out=tmp)
+                np.sqrt(tmp, out=tmp)
+                np.divide(grad, tmp, out=tmp)
+                tmp *= eta
+                theta -= tmp                                      # θ -= η g / sqrt(m_θ + ε)
 
-            smooth = loss if smooth is None else 0.999 * smooth + 0.001 * loss
-            history[state.update] = smooth
-            state.update += 1
-            state.hprev = cache.H[-1]
-            state.e += T
-            if smooth < state.best_smooth_loss:
-                best[:] = theta
-                state.best_smooth_loss, state.best_update = float(smooth), state.update
-            if bar is not None and state.update % 500 == 0:
-                bar.update(500)
-                bar.set_postfix(smooth_loss=f"{smooth:.2f}", refresh=False)
-            if checkpoint and state.update % checkpoint_every == 0:
-                state.smooth_loss = history[:state.update]
-                save_checkpoint(checkpoint, rnn, state)
-    finally:
-        state.wall_time += time.perf_counter() - start
-        state.smooth_loss = history[:state.update]
-        if bar is not None:
-            bar.close()
+                smooth = loss if smooth is None else 0.999 * smooth + 0.001 * loss
+                history[state.update] = smooth
+                state.update += 1
+                state.hprev = cache.H[-1]
+                state.e += T
+                if smooth < state.best_smooth_loss:
+                    best[:] = theta
+                    state.best_smooth_loss, state.best_update = float(smooth), state.update
+                if bar is not None and state.update % 500 == 0:
+                    bar.update(500)
+                    bar.set_postfix(smooth_loss=f"{smooth:.2f}", refresh=False)
+                if checkpoint and state.update % checkpoint_every == 0:
+                    state.smooth_loss = history[:state.update]
+                    save_checkpoint(checkpoint, rnn, state)
+        finally:
+            state.wall_time += time.perf_counter() - start
+            state.smooth_loss = history[:state.update]
+            if bar is not None:
+                bar.close()
     if checkpoint:
         save_checkpoint(checkpoint, rnn, state)
     return state
+
+
+def updates_per_epoch(n_characters, seq_length=25):
+    """Sequences start at e = 0, seq_length, 2 seq_length, ... while e <= n_characters - seq_length - 1."""
+    return (n_characters - seq_length - 1) // seq_length + 1
 
 
 def check_train_args(rnn, data, n_updates, config):
@@ -510,3 +564,30 @@ def load_checkpoint(path, char_to_ind=None):
     except (KeyError, ValueError, TypeError) as err:
         raise ValueError(f"{path} is not a complete checkpoint ({err}): delete it and train again.") from None
     return rnn, state, c2i, i2c
+
+
+# ---------------------------------------------------------------------------------------------
+# Showing generated text in the report
+# ---------------------------------------------------------------------------------------------
+
+MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")      # every ASCII punctuation character
+
+
+def markdown_text(text, newline="\u21b5", breakable=False):
+    """Text as Markdown that renders literally in HTML and in LaTeX: every ASCII punctuation
+    character backslash-escaped (so *, _, $, |, #, {, }, ^, ~, <, \\ ... are never markup), tabs
+    shown as a visible arrow, newlines as `newline` (a visible arrow by default; pass "  \\n" to keep
+    line breaks), leading spaces and runs of spaces made non-breaking. breakable: a zero-width space after each
+    punctuation mark and arrow, so that a narrow table column can wrap even untrained gibberish."""
+    escaped = "\\{}\u200b" if breakable else "\\{}"
+    text = MARKDOWN_PUNCTUATION.sub(lambda mark: escaped.format(mark.group()), text).replace("\t", "\u21e5")
+    text = re.sub(r"^ +", lambda spaces: "\u00a0" * len(spaces.group()), text, flags=re.M)  # no code blocks
+    text = re.sub(r"(?<= ) ", "\u00a0", text)            # runs of spaces are kept, not collapsed
+    return text.replace("\n", newline + "\u200b" * breakable)
+
+
+def markdown_table(header, rows, widths=None):
+    """A Markdown pipe table; widths (relative dash counts) let long cells wrap in the PDF."""
+    widths = widths or [3] * len(header)
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("-" * w for w in widths) + "|"]
+    return "\n".join(lines + ["| " + " | ".join(str(c) for c in row) + " |" for row in rows])

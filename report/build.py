@@ -1,0 +1,140 @@
+"""Build the report: run the notebooks in order, merge them into one, export report.html and report.pdf.
+
+`make report` runs this. The executed notebooks are written back to notebooks/ (they are the report
+in interactive form) unless --notebooks-out says elsewhere. The PDF goes through XeLaTeX with the
+template in report/template/; a glyph missing from the fonts fails the build instead of silently
+vanishing from the page.
+"""
+import argparse
+import copy
+import datetime
+import re
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+from nbconvert import HTMLExporter, LatexExporter
+from nbconvert.filters.pandoc import convert_pandoc
+from nbconvert.preprocessors import CoalesceStreamsPreprocessor, TagRemovePreprocessor
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+import rnn_helpers as R                                                   # noqa: E402
+
+NOTEBOOKS = ROOT / "notebooks"
+TEMPLATES = ROOT / "report" / "template"
+TITLE = "Assignment 4: a character-level RNN that writes text"
+APT = ("sudo apt-get install --no-install-recommends texlive-xetex texlive-fonts-recommended "
+       "texlive-plain-generic pandoc fonts-dejavu poppler-utils")
+
+
+def execute(paths, out_dir):
+    """Run each notebook in a fresh kernel, in order, with notebooks/ as working directory."""
+    executed = []
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        print(f"running {path.name} ...", flush=True)
+        try:
+            NotebookClient(nb, timeout=1800, kernel_name="python3",
+                           resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+        except CellExecutionError as err:
+            sys.exit(f"report: {path.name} failed, so the report was not built:\n{err}")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, out_dir / path.name)
+        executed.append(nb)
+    return executed
+
+
+def merge(notebooks, author, date):
+    """One notebook: an opening paragraph, then every notebook's cells with fresh ids, no stderr."""
+    corpus_path = R.find_corpus()
+    corpus = R.corpus_info(corpus_path, R.read_book(corpus_path))
+    opening = nbformat.v4.new_markdown_cell(
+        "This report solves Assignment 4 of the KTH course DD2424 *Deep Learning in Data Science*: a "
+        "vanilla recurrent neural network, trained with AdaGrad, that writes text one character at a time. "
+        f"It was trained on **{corpus['name']}** ({corpus['characters']:,} characters, "
+        f"$K = {corpus['K']}$ distinct). Sections 1 to 4 answer the assignment's questions in its order; "
+        "everything in them, tables, figure and text, was computed by the notebooks in `notebooks/` with "
+        "the NumPy module `rnn_helpers.py`, and `make report` computes it again.")
+    merged = nbformat.v4.new_notebook(metadata=copy.deepcopy(notebooks[0].metadata))
+    merged.metadata.update(title=TITLE, authors=[{"name": author}], date=date)
+    merged.cells.append(opening)
+    for nb in notebooks:
+        for cell in nb.cells:
+            cell = copy.deepcopy(cell)
+            cell.id = uuid.uuid4().hex[:12]
+            if cell.cell_type == "code":
+                cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")]
+            merged.cells.append(cell)
+    return merged
+
+
+def exporter(cls, template, **options):
+    ex = cls(template_name=template, extra_template_basedirs=[str(TEMPLATES)], exclude_input=True,
+             exclude_input_prompt=True, exclude_output_prompt=True, **options)
+    ex.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={"remove_cell"}, remove_input_tags={
+        "remove_input"}, remove_all_outputs_tags={"remove_output"}), enabled=True)
+    ex.register_preprocessor(CoalesceStreamsPreprocessor(), enabled=True)
+    return ex
+
+
+def markdown_to_html(markdown):
+    """Markdown rendered by pandoc, as for the PDF, with math as MathML: the page needs no script."""
+    return convert_pandoc(markdown, "markdown", "html", extra_args=["--mathml"])
+
+
+def export_html(nb, path):
+    html, _ = exporter(HTMLExporter, "html_report", filters={"markdown2html": markdown_to_html}).from_notebook_node(nb)
+    path.write_text(html, encoding="utf-8")
+    print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+
+
+def export_pdf(nb, path, build_dir):
+    """LaTeX from nbconvert, then XeLaTeX here, so that its log can be checked."""
+    if not shutil.which("xelatex"):
+        sys.exit(f"report: XeLaTeX is not installed, so only the HTML was written. Install it with:\n  {APT}")
+    tex, resources = exporter(LatexExporter, "latex_report").from_notebook_node(nb)
+    shutil.rmtree(build_dir, ignore_errors=True)
+    build_dir.mkdir(parents=True)
+    (build_dir / "report.tex").write_text(tex, encoding="utf-8")
+    for name, data in resources.get("outputs", {}).items():
+        (build_dir / name).write_bytes(data)
+    for _ in range(2):                                    # twice, for the PDF's outline
+        done = subprocess.run(["xelatex", "-interaction=nonstopmode", "-halt-on-error", "report.tex"],
+                              cwd=build_dir, capture_output=True, text=True)
+    log = (build_dir / "report.log").read_text(encoding="utf-8", errors="replace")
+    if done.returncode != 0:
+        sys.exit(f"report: XeLaTeX failed; see {build_dir / 'report.log'}:\n" + "\n".join(log.splitlines()[-25:]))
+    missing = sorted(set(re.findall(r"Missing character: There is no (.+?) in font", log)))
+    if missing:
+        sys.exit(f"report: the PDF's fonts lack {', '.join(missing)}; those characters would vanish from "
+                 "the page. Choose fonts that have them in report/template/latex_report/index.tex.j2.")
+    shutil.copyfile(build_dir / "report.pdf", path)
+    print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--author", default="DD2424 Assignment 4 solution")
+    parser.add_argument("--date", default=datetime.date.today().strftime("%-d %B %Y"))
+    parser.add_argument("--out", type=Path, default=ROOT / "report", help="where report.pdf/.html go")
+    parser.add_argument("--notebooks-out", type=Path, default=NOTEBOOKS, help="where executed notebooks go")
+    parser.add_argument("--no-execute", action="store_true", help="export the notebooks as they are")
+    args = parser.parse_args()
+
+    paths = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    notebooks = ([nbformat.read(p, as_version=4) for p in paths] if args.no_execute
+                 else execute(paths, args.notebooks_out))
+    merged = merge(notebooks, args.author, args.date)
+    args.out.mkdir(parents=True, exist_ok=True)
+    export_html(merged, args.out / "report.html")
+    export_pdf(merged, args.out / "report.pdf", args.out / "build")
+
+
+if __name__ == "__main__":
+    main()
