@@ -315,8 +315,12 @@ def nucleus(p, top_p):
 
 
 # ---------------------------------------------------------------------------------------------
-# Training with AdaGrad
+# Training: AdaGrad as in the course, and the options beyond it (mini-batches, Adam, random order,
+# held-out validation)
 # ---------------------------------------------------------------------------------------------
+
+ADAM_BETAS = (0.9, 0.999)
+
 
 class TrainingDiverged(FloatingPointError):
     """The loss became inf or nan. .state still holds the best model and the last good state."""
@@ -329,83 +333,119 @@ class TrainingDiverged(FloatingPointError):
 @dataclass
 class TrainState:
     """Everything training needs to go on where it stopped, and what it has recorded."""
-    config: dict                          # eta, seq_length, eps, clip
+    config: dict                          # eta, seq_length, eps, clip, optimizer, batch_size, chunk_length
     ind_to_char: dict = None              # the vocabulary, saved with checkpoints
     update: int = 0                       # updates done so far
     epoch: int = 1
-    e: int = 0                            # position in the book of the next sequence
-    hprev: np.ndarray = None
+    step: int = 0                         # updates done in this epoch
+    e: int = 0                            # where the last sequence started in its chunk (stream 0)
+    order: np.ndarray = None              # this epoch's order of the chunks
+    hprev: np.ndarray = None              # (m,), or (B, m) for B streams
     smooth_loss: np.ndarray = field(default_factory=lambda: np.empty(0))   # one value per update
-    adagrad: dict = None                  # m_θ, the running sums of squared gradients
+    moments: dict = None                  # AdaGrad: {"m": m_θ}; Adam: {"m": first, "v": second moments}
     best_rnn: dict = None                 # the parameters with the lowest smooth loss so far
     best_smooth_loss: float = np.inf
     best_update: int = 0
-    rng: np.random.Generator = None       # the hooks sample with it; checkpoints keep its state
+    val_loss: np.ndarray = field(default_factory=lambda: np.empty((0, 2)))  # rows: update, nats/char
+    rng: np.random.Generator = None       # the hooks sample with it, random order draws from it
     wall_time: float = 0.0                # seconds spent in train, summed over calls
 
     @property
     def updates_per_second(self):
         return self.update / self.wall_time if self.wall_time else float("nan")
 
+    @property
+    def characters_per_update(self):
+        return self.config["seq_length"] * self.config["batch_size"]
 
-def train(rnn, data, n_updates, eta=0.1, seq_length=25, eps=1e-8, clip=5.0, state=None, rng=None,
-          hook=None, hook_at=(), progress=False, checkpoint=None, checkpoint_every=10_000,
-          ind_to_char=None):
-    """AdaGrad on consecutive sequences of the encoded book `data`, updating `rnn` in place.
 
-    The course's rules: sequence X = data[e:e+seq_length], Y = data[e+1:e+seq_length+1]; the hidden
-    state carries over from one sequence to the next; when the next sequence would run past the end
-    of the book a new epoch starts from e = 0 with h = 0. Gradients are clipped to [-clip, clip] and
-    m_θ += g², θ -= eta g / sqrt(m_θ + eps). smooth_loss = 0.999 smooth_loss + 0.001 loss.
+def train(rnn, data, n_updates, eta=0.1, seq_length=25, eps=1e-8, clip=5.0, optimizer="adagrad",
+          batch_size=1, chunk_length=None, state=None, rng=None, hook=None, hook_at=(), progress=False,
+          checkpoint=None, checkpoint_every=10_000, ind_to_char=None, validation=None,
+          validate_every=1000, time_budget=None):
+    """Train on the encoded book `data`, updating `rnn` in place; returns the TrainState.
 
-    The parameters are trained in their own dtype (init_rnn(..., dtype=np.float32) for speed).
-    state:  a TrainState (from an earlier call or load_checkpoint) to go on from.
+    The course's rules, with the defaults: sequence X = data[e:e+seq_length], Y = data[e+1:e+seq_length+1];
+    the hidden state carries over from one sequence to the next; when the next sequence would run
+    past the end of the book a new epoch starts from e = 0 with h = 0. Gradients are clipped to
+    [-clip, clip]; AdaGrad: m_θ += g², θ -= eta g / sqrt(m_θ + eps); smooth_loss = 0.999 smooth_loss
+    + 0.001 loss. The parameters are trained in their own dtype (init_rnn(..., dtype=np.float32)).
+
+    Beyond the course:
+    batch_size B: the text is cut into B equal streams read side by side, each with its own hidden
+            state; the loss (and smooth loss) is summed over the B sequences.
+    chunk_length: the text is cut into chunks of this length, visited in a new random order each
+            epoch (B at a time), the hidden state reset at the start of each chunk.
+    optimizer: "adagrad" or "adam" (beta1, beta2 = 0.9, 0.999; eps as given).
+    validation: encoded held-out text; its loss in nats per character is recorded in
+            state.val_loss every validate_every updates and at the end.
+    time_budget: stop after this many seconds even if n_updates are not done.
     hook:   called as hook(update, rnn, hprev, x0, state) before each update numbered in hook_at
-            (1-based), with the hidden state and first input character of that update's sequence.
+            (1-based), with the hidden state and first input character of that update's sequence
+            (of stream 0).
+    state:  a TrainState (from an earlier call or load_checkpoint) to go on from, bit for bit.
     checkpoint: a path; the state is written there every checkpoint_every updates and at the end
             (with the vocabulary ind_to_char, which it then needs).
-    Returns the TrainState.
     """
     data = np.asarray(data)
-    config = dict(eta=float(eta), seq_length=int(seq_length), eps=float(eps), clip=float(clip))
+    config = dict(eta=float(eta), seq_length=int(seq_length), eps=float(eps), clip=float(clip),
+                  optimizer=optimizer, batch_size=int(batch_size), chunk_length=chunk_length)
     check_train_args(rnn, data, n_updates, config)
     K, m = rnn["V"].shape
+    T, B = config["seq_length"], config["batch_size"]
+    C = chunk_length or len(data) // B                    # the text in chunks of C characters ...
+    n_chunks = len(data) // C
+    per_chunk = (C - T - 1) // T + 1                      # ... each read as the course reads the book
+    per_epoch = per_chunk * (n_chunks // B)
     if checkpoint and (state is None or state.ind_to_char is None) and ind_to_char is None:
         raise ValueError("train(checkpoint=...) needs ind_to_char, the vocabulary to save with the model.")
     if state is None:
-        state = TrainState(config, ind_to_char, hprev=np.zeros(m, rnn["W"].dtype), rng=rng or np.random.default_rng(),
-                           adagrad={k: np.zeros_like(rnn[k]) for k in PARAMS},
+        state = TrainState(config, ind_to_char, rng=rng or np.random.default_rng(),
+                           moments={k: {p: np.zeros_like(rnn[p]) for p in PARAMS}
+                                    for k in ("mv" if optimizer == "adam" else "m")},
                            best_rnn={k: rnn[k].copy() for k in PARAMS})
+        state.order = epoch_order(n_chunks, chunk_length, state.rng)
     elif state.config != config:
         raise ValueError(f"The state to resume was trained with {state.config}, not {config}.")
 
-    # One flat vector holds all parameters (and one the gradients, one the AdaGrad sums), with
+    # One flat vector holds all parameters (and one the gradients, one each optimizer moment), with
     # U, W, V, b, c as views into it, so clipping and the update are a few whole-vector operations.
-    theta, rnn_views = flat_views({k: rnn[k] for k in PARAMS})
+    theta, rnn_views = flat_views(rnn)
     rnn.update(rnn_views)
-    mem, mem_views = flat_views(state.adagrad)
-    state.adagrad = mem_views
+    moments = {}
+    for k in state.moments:
+        moments[k], state.moments[k] = flat_views(state.moments[k])
     best, state.best_rnn = flat_views(state.best_rnn)
     grad, grad_views = flat_views({k: np.empty_like(rnn[k]) for k in PARAMS})
     tmp = np.empty_like(theta)
+    step = adam_step if optimizer == "adam" else adagrad_step
 
     history = np.empty(state.update + n_updates)
     history[:state.update] = state.smooth_loss
+    val_loss = list(map(tuple, state.val_loss))
     hooks = set(hook_at) if hook else set()
-    T, last_e = config["seq_length"], len(data) - config["seq_length"] - 1
     smooth = history[state.update - 1] if state.update else None
     bar = progress_bar(n_updates, state.update) if progress else None
     start = time.perf_counter()
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):    # a bad loss is caught below
         try:
             for _ in range(n_updates):
-                if state.e > last_e:                              # the book is used up: a new epoch
-                    state.e, state.epoch = 0, state.epoch + 1
-                    state.hprev = np.zeros_like(state.hprev)
-                X, Y = data[state.e:state.e + T], data[state.e + 1:state.e + T + 1]
+                if time_budget is not None and time.perf_counter() - start > time_budget:
+                    break
+                if state.step == per_epoch:                       # the book is used up: a new epoch
+                    state.epoch, state.step = state.epoch + 1, 0
+                    state.order = epoch_order(n_chunks, chunk_length, state.rng)
+                chunk_round, i = divmod(state.step, per_chunk)
+                if i == 0:                                        # a chunk (or the book) starts: h = 0
+                    state.hprev = np.zeros((m,) if B == 1 else (B, m), rnn["W"].dtype)
+                state.e = i * T
+                starts = state.order[chunk_round * B:(chunk_round + 1) * B] * C + state.e
+                seq = data[starts + np.arange(T + 1)[:, None]]    # (T + 1, B): one column per stream
+                X, Y = (seq[:-1, 0], seq[1:, 0]) if B == 1 else (seq[:-1], seq[1:])
                 if state.update + 1 in hooks:
                     state.smooth_loss = history[:state.update]
-                    hook(state.update + 1, rnn, state.hprev, X[0], state)
+                    hook(state.update + 1, rnn, state.hprev if B == 1 else state.hprev[0],
+                         seq[0, 0], state)
 
                 loss, cache = forward(rnn, X, Y, state.hprev)
                 if not np.isfinite(loss):
@@ -413,36 +453,86 @@ def train(rnn, data, n_updates, eta=0.1, seq_length=25, eps=1e-8, clip=5.0, stat
                                            "or clip. The best model so far is in .state.best_rnn.", state)
                 backward(rnn, cache, grad_views)
                 np.clip(grad, -clip, clip, out=grad)
-                np.multiply(grad, grad, out=tmp)
-                mem += tmp                                        # m_θ += g²
-                np.add(mem, eps, out=tmp)
-                np.sqrt(tmp, out=tmp)
-                np.divide(grad, tmp, out=tmp)
-                tmp *= eta
-                theta -= tmp                                      # θ -= η g / sqrt(m_θ + ε)
+                step(theta, grad, moments, state.update + 1, config, tmp)
 
                 smooth = loss if smooth is None else 0.999 * smooth + 0.001 * loss
                 history[state.update] = smooth
                 state.update += 1
+                state.step += 1
                 state.hprev = cache.H[-1]
-                state.e += T
                 if smooth < state.best_smooth_loss:
                     best[:] = theta
                     state.best_smooth_loss, state.best_update = float(smooth), state.update
-                if bar is not None and state.update % 500 == 0:
-                    bar.update(500)
+                if validation is not None and state.update % validate_every == 0:
+                    val_loss.append((state.update, evaluate(rnn, validation)))
+                if bar is not None and state.update % 100 == 0:
+                    bar.update(100)
                     bar.set_postfix(smooth_loss=f"{smooth:.2f}", refresh=False)
                 if checkpoint and state.update % checkpoint_every == 0:
-                    state.smooth_loss = history[:state.update]
+                    state.smooth_loss, state.val_loss = history[:state.update], np.array(val_loss).reshape(-1, 2)
                     save_checkpoint(checkpoint, rnn, state)
         finally:
             state.wall_time += time.perf_counter() - start
-            state.smooth_loss = history[:state.update]
+            if validation is not None and state.update and (not val_loss or val_loss[-1][0] != state.update):
+                val_loss.append((state.update, evaluate(rnn, validation)))
+            state.smooth_loss, state.val_loss = history[:state.update], np.array(val_loss).reshape(-1, 2)
             if bar is not None:
                 bar.close()
     if checkpoint:
         save_checkpoint(checkpoint, rnn, state)
     return state
+
+
+def epoch_order(n_chunks, chunk_length, rng):
+    """The chunks in the order an epoch reads them: as they stand, or shuffled when cut by chunk_length."""
+    return rng.permutation(n_chunks) if chunk_length else np.arange(n_chunks)
+
+
+def adagrad_step(theta, g, moments, t, config, tmp):
+    """m_θ += g², θ -= η g / sqrt(m_θ + ε)."""
+    m = moments["m"]
+    np.multiply(g, g, out=tmp)
+    m += tmp
+    np.add(m, config["eps"], out=tmp)
+    np.sqrt(tmp, out=tmp)
+    np.divide(g, tmp, out=tmp)
+    tmp *= config["eta"]
+    theta -= tmp
+
+
+def adam_step(theta, g, moments, t, config, tmp):
+    """m = β1 m + (1-β1) g, v = β2 v + (1-β2) g², θ -= η m̂ / (sqrt(v̂) + ε) with m̂, v̂ = m, v / (1 - β^t)."""
+    (beta1, beta2), m, v = ADAM_BETAS, moments["m"], moments["v"]
+    m *= beta1
+    m += (1 - beta1) * g
+    v *= beta2
+    np.multiply(g, g, out=tmp)
+    tmp *= 1 - beta2
+    v += tmp
+    np.divide(v, 1 - beta2 ** t, out=tmp)                 # v̂
+    np.sqrt(tmp, out=tmp)
+    tmp += config["eps"]
+    np.divide(m, tmp, out=tmp)
+    tmp *= config["eta"] / (1 - beta1 ** t)               # η m̂ / (sqrt(v̂) + ε)
+    theta -= tmp
+
+
+def evaluate(rnn, data, n_streams=64):
+    """Mean loss in nats per character of predicting data[1:] from data[:-1]. The text is read as
+    n_streams contiguous streams side by side, each from h = 0 (a warm-up of a few characters
+    out of hundreds), so that the whole held-out text costs one batched forward pass."""
+    data = np.asarray(data)
+    n_streams = max(1, min(n_streams, (len(data) - 1) // 100))
+    L = (len(data) - 1) // n_streams
+    idx = np.arange(n_streams) * L + np.arange(L)[:, None]
+    loss, _ = forward(rnn, data[idx], data[idx + 1], np.zeros((n_streams, rnn["W"].shape[0]), rnn["W"].dtype))
+    return float(loss) / idx.size
+
+
+def split_corpus(data, held_out=0.05):
+    """(training part, held-out part): the last `held_out` share of the text is never trained on."""
+    n_train = len(data) - int(round(len(data) * held_out))
+    return data[:n_train], data[n_train:]
 
 
 def updates_per_epoch(n_characters, seq_length=25):
@@ -452,18 +542,25 @@ def updates_per_epoch(n_characters, seq_length=25):
 
 def check_train_args(rnn, data, n_updates, config):
     K = rnn["V"].shape[0]
+    T, B, C = config["seq_length"], config["batch_size"], config["chunk_length"]
     if int(n_updates) != n_updates or n_updates < 0:
         raise ValueError(f"n_updates must be a non-negative integer, got {n_updates}.")
     if not config["eta"] > 0:
         raise ValueError(f"eta must be > 0, got {config['eta']}.")
-    if config["seq_length"] <= 0:
-        raise ValueError(f"seq_length must be a positive integer, got {config['seq_length']}.")
+    if T <= 0:
+        raise ValueError(f"seq_length must be a positive integer, got {T}.")
+    if B <= 0:
+        raise ValueError(f"batch_size must be a positive integer, got {B}.")
+    if config["optimizer"] not in ("adagrad", "adam"):
+        raise ValueError(f"optimizer must be 'adagrad' or 'adam', got {config['optimizer']!r}.")
     if data.ndim != 1 or not np.issubdtype(data.dtype, np.integer):
         raise ValueError("data must be the encoded book: a 1-D array of character indices (see encode).")
-    if len(data) < config["seq_length"] + 1:
-        raise ValueError(f"The corpus has {len(data)} characters; training needs at least "
-                         f"seq_length + 1 = {config['seq_length'] + 1}. Use a longer text or a shorter "
-                         "seq_length.")
+    if len(data) // B < T + 1:
+        raise ValueError(f"The corpus has {len(data)} characters; training needs at least seq_length + 1 = "
+                         f"{T + 1} per stream ({B} streams). Use a longer text or a shorter seq_length.")
+    if C is not None and not (T + 1 <= C and len(data) // C >= B):
+        raise ValueError(f"chunk_length must hold a sequence (>= seq_length + 1 = {T + 1}) and the text "
+                         f"at least batch_size = {B} chunks; got {C} for {len(data)} characters.")
     if data.min() < 0 or data.max() >= K:
         raise ValueError(f"data holds indices outside the model's vocabulary 0..{K - 1}.")
 
@@ -538,12 +635,12 @@ def load_npz(path):
 
 def save_checkpoint(path, rnn, state):
     """The model and the whole TrainState in one .npz, written atomically."""
-    scalars = dict(config=state.config,
-                   update=state.update, epoch=state.epoch, e=state.e,
+    scalars = dict(config=state.config, update=state.update, epoch=state.epoch, step=state.step, e=state.e,
                    best_smooth_loss=state.best_smooth_loss, best_update=state.best_update,
                    wall_time=state.wall_time, rng=state.rng.bit_generator.state)
-    extra = {"hprev": state.hprev, "smooth_loss": state.smooth_loss, "state": np.array(json.dumps(scalars))}
-    extra |= {f"adagrad_{k}": state.adagrad[k] for k in PARAMS}
+    extra = {"hprev": state.hprev, "order": state.order, "smooth_loss": state.smooth_loss,
+             "val_loss": state.val_loss, "state": np.array(json.dumps(scalars))}
+    extra |= {f"{moment}_{k}": state.moments[moment][k] for moment in state.moments for k in PARAMS}
     extra |= {f"best_{k}": state.best_rnn[k] for k in PARAMS}
     save_model(path, rnn, state.ind_to_char, **extra)
 
@@ -556,11 +653,12 @@ def load_checkpoint(path, char_to_ind=None):
         s = json.loads(str(z["state"]))
         rng = np.random.default_rng()
         rng.bit_generator.state = s["rng"]
-        state = TrainState(s["config"], i2c, update=s["update"], epoch=s["epoch"], e=s["e"], hprev=z["hprev"],
-                           smooth_loss=z["smooth_loss"], adagrad={k: z[f"adagrad_{k}"] for k in PARAMS},
-                           best_rnn={k: z[f"best_{k}"] for k in PARAMS},
-                           best_smooth_loss=s["best_smooth_loss"], best_update=s["best_update"],
-                           rng=rng, wall_time=s["wall_time"])
+        moments = {moment: {k: z[f"{moment}_{k}"] for k in PARAMS}
+                   for moment in ("mv" if s["config"]["optimizer"] == "adam" else "m")}
+        state = TrainState(s["config"], i2c, update=s["update"], epoch=s["epoch"], step=s["step"], e=s["e"],
+                           order=z["order"], hprev=z["hprev"], smooth_loss=z["smooth_loss"], moments=moments,
+                           best_rnn={k: z[f"best_{k}"] for k in PARAMS}, best_smooth_loss=s["best_smooth_loss"],
+                           best_update=s["best_update"], val_loss=z["val_loss"], rng=rng, wall_time=s["wall_time"])
     except (KeyError, ValueError, TypeError) as err:
         raise ValueError(f"{path} is not a complete checkpoint ({err}): delete it and train again.") from None
     return rnn, state, c2i, i2c

@@ -206,7 +206,7 @@ def test_gradients_are_clipped_before_the_update():
     assert max(np.abs(v).max() for v in g.values()) > 5
     state = R.train(rnn, data, 1)
     for k in R.PARAMS:
-        np.testing.assert_allclose(state.adagrad[k], np.clip(g[k], -5, 5) ** 2, rtol=1e-12)
+        np.testing.assert_allclose(state.moments["m"][k], np.clip(g[k], -5, 5) ** 2, rtol=1e-12)
 
 
 def test_sequence_hidden_state_and_epoch_rules_on_a_tiny_book():
@@ -291,11 +291,11 @@ def test_checkpoint_round_trip(tmp_path):
     for k in R.PARAMS:
         np.testing.assert_array_equal(rnn[k], rnn2[k])
         np.testing.assert_array_equal(state.best_rnn[k], state2.best_rnn[k])
-        np.testing.assert_array_equal(state.adagrad[k], state2.adagrad[k])
+        np.testing.assert_array_equal(state.moments["m"][k], state2.moments["m"][k])
     np.testing.assert_array_equal(state.smooth_loss, state2.smooth_loss)
     np.testing.assert_array_equal(state.hprev, state2.hprev)
-    assert (state2.update, state2.e, state2.epoch, state2.best_update) == \
-           (state.update, state.e, state.epoch, state.best_update)
+    assert (state2.update, state2.e, state2.step, state2.epoch, state2.best_update) == \
+           (state.update, state.e, state.step, state.epoch, state.best_update)
     assert state2.rng.bit_generator.state == state.rng.bit_generator.state
     assert not list(tmp_path.glob("*.tmp"))
 
@@ -441,3 +441,140 @@ def test_diverging_training_stops_and_keeps_the_best_model(tmp_path):
         R.train(rnn, data, 10, state=state, checkpoint=ck, checkpoint_every=5)
     assert np.isfinite(err.value.state.best_rnn["V"]).all()
     assert ck.read_bytes() == saved                          # the last good checkpoint is kept
+
+
+# --- beyond the assignment: mini-batches, Adam, random order, validation --------------------
+
+def test_batched_gradients_match_complex_step():
+    K, m, T, B = 11, 7, 25, 4
+    rnn = R.init_rnn(K, m, sig=0.1, rng=np.random.default_rng(0))
+    X, Y = np.random.default_rng(1).integers(0, K, (2, T, B))
+    H0 = np.random.default_rng(2).uniform(-0.5, 0.5, (B, m))
+    analytic, exact = R.compute_grads(rnn, X, Y, H0), R.compute_grads_complex(rnn, X, Y, H0)
+    for k in R.PARAMS:
+        assert R.relative_error(analytic[k], exact[k]) < 1e-9, k
+
+
+def test_one_adam_step_is_the_formula():
+    K, m = 10, 6
+    data = np.random.default_rng(0).integers(0, K, 200)
+    rnn = R.init_rnn(K, m, sig=0.5, rng=np.random.default_rng(1))
+    before = {k: v.copy() for k, v in rnn.items()}
+    grads = [R.compute_grads(before, data[:25], data[1:26], np.zeros(m))]
+    R.train(rnn, data, 1, eta=0.01, optimizer="adam")
+    after_one = {k: v.copy() for k, v in rnn.items()}
+    _, cache = R.forward(before, data[:25], data[1:26], np.zeros(m))
+    grads.append(R.compute_grads(after_one, data[25:50], data[26:51], cache.H[-1]))
+    R.train(rnn := {k: v.copy() for k, v in before.items()}, data, 2, eta=0.01, optimizer="adam")
+    b1, b2, eps = 0.9, 0.999, 1e-8
+    for k in R.PARAMS:
+        theta, mo, v = before[k], 0.0, 0.0
+        for t, g in enumerate(grads, start=1):
+            g = np.clip(g[k], -5, 5)
+            mo, v = b1 * mo + (1 - b1) * g, b2 * v + (1 - b2) * g ** 2
+            theta = theta - 0.01 * (mo / (1 - b1 ** t)) / (np.sqrt(v / (1 - b2 ** t)) + eps)
+            if t == 1:
+                np.testing.assert_allclose(after_one[k], theta, rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(rnn[k], theta, rtol=1e-10, atol=1e-14)
+
+
+def test_mini_batches_read_b_streams_side_by_side(monkeypatch):
+    K, m, T, B = 6, 4, 5, 3
+    data = np.random.default_rng(0).integers(0, K, 3 * 40)          # three streams of 40 characters
+    seen = spy_on_forward(monkeypatch)
+    state = R.train(R.init_rnn(K, m, rng=np.random.default_rng(1)), data, 9, seq_length=T, batch_size=B)
+    per_epoch = R.updates_per_epoch(40, T)                             # 7 sequences per stream
+    for u, (X, Y, h0) in enumerate(seen):
+        e = (u % per_epoch) * T
+        for b in range(B):
+            np.testing.assert_array_equal(X[:, b], data[b * 40 + e:b * 40 + e + T])
+            np.testing.assert_array_equal(Y[:, b], data[b * 40 + e + 1:b * 40 + e + T + 1])
+        assert h0.shape == (B, m) and h0.any() == (u % per_epoch != 0)
+    assert state.epoch == 2 and state.smooth_loss.shape == (9,)
+
+
+def spy_on_forward(monkeypatch):
+    """Record (X, Y, h0) of every forward pass that train makes."""
+    seen, real_forward = [], R.forward
+    monkeypatch.setattr(R, "forward", lambda rnn, X, Y, h0: (seen.append((X.copy(), Y.copy(), np.copy(h0))),
+                                                             real_forward(rnn, X, Y, h0))[1])
+    return seen
+
+
+def test_random_order_visits_every_chunk_once_per_epoch_from_h0(monkeypatch):
+    T, C, n_chunks, B = 4, 13, 10, 2               # a chunk of 13 holds sequences at 0, 4 and 8
+    data = np.arange(n_chunks * C)                 # each character is its own position
+    seen = spy_on_forward(monkeypatch)
+    state = R.train(R.init_rnn(len(data), 3, rng=np.random.default_rng(0)), data, 60, seq_length=T,
+                    chunk_length=C, batch_size=B, rng=np.random.default_rng(3))
+    assert state.epoch == 4                         # 3 sequences x 10 chunks / 2 streams = 15 per epoch
+    orders = [np.random.default_rng(3).permutation(n_chunks)]
+    for epoch in range(4):
+        updates = seen[epoch * 15:(epoch + 1) * 15]
+        chunks = [X[0, b] // C for X, _, _ in updates[::3] for b in range(B)]
+        assert sorted(chunks) == list(range(n_chunks))                 # every chunk once
+        for i, (X, Y, h0) in enumerate(updates):
+            np.testing.assert_array_equal(X[:, 0] % C, np.arange(T) + (i % 3) * T)   # in order within it
+            assert (i % 3 == 0) == (not h0.any())                      # h = 0 as a chunk starts
+    assert len({tuple((X[0] // C).tolist()) for X, _, _ in seen[::3]}) > 4            # the order changes
+
+
+def test_held_out_text_is_never_trained_on(monkeypatch):
+    data = np.arange(1000)                          # each character is its own position
+    train_part, held_out = R.split_corpus(data, 0.05)
+    assert len(held_out) == 50
+    np.testing.assert_array_equal(np.concatenate([train_part, held_out]), data)
+    for options in (dict(), dict(batch_size=4), dict(chunk_length=100, batch_size=3)):
+        seen = spy_on_forward(monkeypatch)
+        R.train(R.init_rnn(len(data), 3, rng=np.random.default_rng(1)), train_part, 200, **options)
+        assert max(Y.max() for _, Y, _ in seen) < len(train_part)        # no target in the held-out part
+
+
+def test_evaluate_is_the_mean_loss_per_character():
+    K, m = 6, 5
+    rnn = R.init_rnn(K, m, sig=0.3, rng=np.random.default_rng(0))
+    data = np.random.default_rng(1).integers(0, K, 1001)
+    assert R.evaluate(rnn, data, n_streams=1) == pytest.approx(R.compute_loss(rnn, data[:-1], data[1:], np.zeros(m)) / 1000)
+    streams = [R.compute_loss(rnn, data[i * 250:(i + 1) * 250], data[i * 250 + 1:(i + 1) * 250 + 1], np.zeros(m))
+               for i in range(4)]
+    assert R.evaluate(rnn, data, n_streams=4) == pytest.approx(sum(streams) / 1000)
+
+
+def test_validation_is_recorded_and_time_budget_stops_training():
+    K = 6
+    data = np.random.default_rng(0).integers(0, K, 5000)
+    train_part, held_out = R.split_corpus(data)
+    state = R.train(R.init_rnn(K, 8, rng=np.random.default_rng(1)), train_part, 50, validation=held_out,
+                    validate_every=20)
+    assert state.val_loss[:, 0].tolist() == [20, 40, 50]
+    assert np.all(state.val_loss[:, 1] > 0)
+    quick = R.train(R.init_rnn(K, 8, rng=np.random.default_rng(1)), train_part, 10**9, time_budget=0.2)
+    assert 0 < quick.update < 10**9 and quick.smooth_loss.shape == (quick.update,)
+
+
+def test_resuming_adam_with_batches_and_random_order_is_bit_for_bit(tmp_path):
+    K, m = 8, 6
+    data = np.random.default_rng(0).integers(0, K, 3000)
+    options = dict(eta=0.01, optimizer="adam", batch_size=3, chunk_length=200, seq_length=10,
+                   validation=data[:300], validate_every=7, ind_to_char=dict(enumerate("abcdefgh")))
+    full_rnn = R.init_rnn(K, m, rng=np.random.default_rng(1))
+    full = R.train(full_rnn, data, 90, rng=np.random.default_rng(2), **options)
+    rnn = R.init_rnn(K, m, rng=np.random.default_rng(1))
+    R.train(rnn, data, 40, rng=np.random.default_rng(2), checkpoint=tmp_path / "ck.npz", checkpoint_every=20, **options)
+    rnn, state, _, _ = R.load_checkpoint(tmp_path / "ck.npz")
+    resumed = R.train(rnn, data, 50, state=state, **options)
+    for k in R.PARAMS:
+        np.testing.assert_array_equal(rnn[k], full_rnn[k])
+    np.testing.assert_array_equal(resumed.smooth_loss, full.smooth_loss)
+    np.testing.assert_array_equal(resumed.order, full.order)
+    every_7 = lambda v: v[v[:, 0] % 7 == 0]                  # the resumed run also measured at its stop
+    np.testing.assert_array_equal(every_7(resumed.val_loss), every_7(full.val_loss))
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(batch_size=0), "batch_size"), (dict(optimizer="sgd"), "optimizer"),
+    (dict(chunk_length=10), "chunk_length"), (dict(batch_size=50), "per stream"),
+])
+def test_bad_options_beyond_the_assignment(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        R.train(R.init_rnn(5, 4), np.arange(5).repeat(100), 3, **kwargs)
