@@ -10,7 +10,7 @@ indices into a vocabulary of K characters) and hidden size m:
     L   = sum_t -log p_t[y_t]          summed over t, as in the course
 
 Shapes: a sequence is an int array of shape (T,), or (T, B) for B sequences side by side; hidden
-states are (m,) or (B, m), so every product is written with h as a row vector: `h @ W.T` is W h.
+states are (m,) or (B, m), so every product is written with h as a row vector: `h.dot(W.T)` is W h.
 Whatever does not depend on the recurrence is computed for all t at once; only the two loops over
 time (forward and backward) are in Python.
 """
@@ -46,6 +46,13 @@ def find_corpus():
             return path
     raise FileNotFoundError("No corpus found: put the book at data/goblet_book.txt, set RNN_CORPUS to "
                             "a text file, or build the default corpus with `make corpus`.")
+
+
+def load_corpus(path=None):
+    """(text, corpus_info, char_to_ind, ind_to_char) of the corpus at path, or of find_corpus()."""
+    path = Path(path) if path else find_corpus()
+    text = read_book(path)
+    return (text, corpus_info(path, text)) + build_vocab(text)
 
 
 def corpus_info(path, text):
@@ -158,7 +165,7 @@ def identity(K, dtype):
 
 def one_hot(indices, K, dtype=np.float64):
     """Row i is the one-hot vector of indices[i]: rows of the identity, no arithmetic."""
-    return identity(K, np.dtype(dtype).type if np.dtype(dtype).kind == "f" else np.float64).take(indices, axis=0)
+    return identity(K, np.dtype(dtype)).take(indices, axis=0)
 
 
 @dataclass
@@ -170,10 +177,9 @@ class Cache:
     P: np.ndarray          # P[t - 1] = p_t: (T, [B,] K)
 
 
-def forward(rnn, x, y, h0):
-    """The loss of predicting y from x, starting from hidden state h0, and the cache for backward."""
-    U, W, V, b, c = (rnn[k] for k in PARAMS)
-    x = np.asarray(x)
+def hidden_states(rnn, x, h0):
+    """H with H[0] = h0 and H[t] = h_t after reading x_1..x_t."""
+    U, W, b = rnn["U"], rnn["W"], rnn["b"]
     H = np.empty((len(x) + 1,) + np.shape(h0), dtype=np.result_type(W, h0))
     H[0] = h0
     A = U.T[x] + b                            # U x_t + b for every t: a one-hot x_t picks a column of U
@@ -181,6 +187,14 @@ def forward(rnn, x, y, h0):
     for a_t, h_prev, h_t in zip(A, H[:-1], H[1:]):    # the recurrence, the only loop over time
         a_t += h_prev.dot(WT)                 # a_t = W h_{t-1} + U x_t + b
         np.tanh(a_t, out=h_t)                 # h_t = tanh(a_t)
+    return H
+
+
+def forward(rnn, x, y, h0):
+    """The loss of predicting y from x, starting from hidden state h0, and the cache for backward."""
+    V, c = rnn["V"], rnn["c"]
+    x = np.asarray(x)
+    H = hidden_states(rnn, x, h0)
     P = softmax(H[1:].dot(V.T) + c)           # o_t = V h_t + c and p_t = softmax(o_t), every t at once
     Y = one_hot(y, len(c), P.real.dtype)
     loss = -np.log((P * Y).sum(axis=-1)).sum()     # L = sum_t -log(y_t^T p_t)
@@ -305,6 +319,26 @@ def synthesize(rnn, h0, x0, n, rng, temperature=1.0, top_p=1.0):
     return out
 
 
+def mean_log_prob(rnn, h0, x0, indices):
+    """The mean log-probability per character that the model gives to a sequence it continues
+    from h0 and x0 (untempered p_t): how plausible the model itself finds a sample."""
+    x = np.concatenate([[x0], indices[:-1]])
+    return -compute_loss(rnn, x, indices, h0) / len(indices)
+
+
+def words(text):
+    """The words of a text: runs of letters and apostrophes."""
+    return re.findall(r"[A-Za-z']+", text)
+
+
+def word_stats(text, vocabulary):
+    """(share of the text's words that are in `vocabulary`, distinct words / words)."""
+    ws = words(text)
+    if not ws:
+        return 0.0, 0.0
+    return sum(w in vocabulary for w in ws) / len(ws), len(set(ws)) / len(ws)
+
+
 def nucleus(p, top_p):
     """p restricted to the smallest set of most likely entries whose mass reaches top_p, renormalised."""
     order = np.argsort(-p, kind="stable")
@@ -346,7 +380,7 @@ class TrainState:
     best_rnn: dict = None                 # the parameters with the lowest smooth loss so far
     best_smooth_loss: float = np.inf
     best_update: int = 0
-    val_loss: np.ndarray = field(default_factory=lambda: np.empty((0, 2)))  # rows: update, nats/char
+    val_loss: np.ndarray = field(default_factory=lambda: np.empty((0, 3)))  # rows: update, nats/char, seconds
     rng: np.random.Generator = None       # the hooks sample with it, random order draws from it
     wall_time: float = 0.0                # seconds spent in train, summed over calls
 
@@ -362,7 +396,7 @@ class TrainState:
 def train(rnn, data, n_updates, eta=0.1, seq_length=25, eps=1e-8, clip=5.0, optimizer="adagrad",
           batch_size=1, chunk_length=None, state=None, rng=None, hook=None, hook_at=(), progress=False,
           checkpoint=None, checkpoint_every=10_000, ind_to_char=None, validation=None,
-          validate_every=1000, time_budget=None):
+          validate_every=1000, time_budget=None, decay=False):
     """Train on the encoded book `data`, updating `rnn` in place; returns the TrainState.
 
     The course's rules, with the defaults: sequence X = data[e:e+seq_length], Y = data[e+1:e+seq_length+1];
@@ -378,8 +412,11 @@ def train(rnn, data, n_updates, eta=0.1, seq_length=25, eps=1e-8, clip=5.0, opti
             epoch (B at a time), the hidden state reset at the start of each chunk.
     optimizer: "adagrad" or "adam" (beta1, beta2 = 0.9, 0.999; eps as given).
     validation: encoded held-out text; its loss in nats per character is recorded in
-            state.val_loss every validate_every updates and at the end.
+            state.val_loss (rows: update, nats/char, seconds of training so far) every
+            validate_every updates and at the end.
     time_budget: stop after this many seconds even if n_updates are not done.
+    decay:  lower eta linearly to 0 over this call: over n_updates, or over time_budget seconds if
+            that ends first (then the run depends on the machine's speed).
     hook:   called as hook(update, rnn, hprev, x0, state) before each update numbered in hook_at
             (1-based), with the hidden state and first input character of that update's sequence
             (of stream 0).
@@ -389,7 +426,7 @@ def train(rnn, data, n_updates, eta=0.1, seq_length=25, eps=1e-8, clip=5.0, opti
     """
     data = np.asarray(data)
     config = dict(eta=float(eta), seq_length=int(seq_length), eps=float(eps), clip=float(clip),
-                  optimizer=optimizer, batch_size=int(batch_size), chunk_length=chunk_length)
+                  optimizer=optimizer, batch_size=int(batch_size), chunk_length=chunk_length, decay=bool(decay))
     check_train_args(rnn, data, n_updates, config)
     K, m = rnn["V"].shape
     T, B = config["seq_length"], config["batch_size"]
@@ -429,8 +466,9 @@ def train(rnn, data, n_updates, eta=0.1, seq_length=25, eps=1e-8, clip=5.0, opti
     start = time.perf_counter()
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):    # a bad loss is caught below
         try:
-            for _ in range(n_updates):
-                if time_budget is not None and time.perf_counter() - start > time_budget:
+            for done in range(n_updates):
+                elapsed = time.perf_counter() - start
+                if time_budget is not None and elapsed > time_budget:
                     break
                 if state.step == per_epoch:                       # the book is used up: a new epoch
                     state.epoch, state.step = state.epoch + 1, 0
@@ -453,7 +491,8 @@ def train(rnn, data, n_updates, eta=0.1, seq_length=25, eps=1e-8, clip=5.0, opti
                                            "or clip. The best model so far is in .state.best_rnn.", state)
                 backward(rnn, cache, grad_views)
                 np.clip(grad, -clip, clip, out=grad)
-                step(theta, grad, moments, state.update + 1, config, tmp)
+                progress = max(done / n_updates, elapsed / time_budget if time_budget else 0.0)
+                step(theta, grad, moments, state.update + 1, eta * (1 - progress) if decay else eta, eps, tmp)
 
                 smooth = loss if smooth is None else 0.999 * smooth + 0.001 * loss
                 history[state.update] = smooth
@@ -464,18 +503,19 @@ def train(rnn, data, n_updates, eta=0.1, seq_length=25, eps=1e-8, clip=5.0, opti
                     best[:] = theta
                     state.best_smooth_loss, state.best_update = float(smooth), state.update
                 if validation is not None and state.update % validate_every == 0:
-                    val_loss.append((state.update, evaluate(rnn, validation)))
+                    val_loss.append((state.update, evaluate(rnn, validation),
+                                     state.wall_time + time.perf_counter() - start))
                 if bar is not None and state.update % 100 == 0:
                     bar.update(100)
                     bar.set_postfix(smooth_loss=f"{smooth:.2f}", refresh=False)
                 if checkpoint and state.update % checkpoint_every == 0:
-                    state.smooth_loss, state.val_loss = history[:state.update], np.array(val_loss).reshape(-1, 2)
+                    state.smooth_loss, state.val_loss = history[:state.update], np.array(val_loss).reshape(-1, 3)
                     save_checkpoint(checkpoint, rnn, state)
         finally:
             state.wall_time += time.perf_counter() - start
             if validation is not None and state.update and (not val_loss or val_loss[-1][0] != state.update):
-                val_loss.append((state.update, evaluate(rnn, validation)))
-            state.smooth_loss, state.val_loss = history[:state.update], np.array(val_loss).reshape(-1, 2)
+                val_loss.append((state.update, evaluate(rnn, validation), state.wall_time))
+            state.smooth_loss, state.val_loss = history[:state.update], np.array(val_loss).reshape(-1, 3)
             if bar is not None:
                 bar.close()
     if checkpoint:
@@ -488,19 +528,19 @@ def epoch_order(n_chunks, chunk_length, rng):
     return rng.permutation(n_chunks) if chunk_length else np.arange(n_chunks)
 
 
-def adagrad_step(theta, g, moments, t, config, tmp):
+def adagrad_step(theta, g, moments, t, eta, eps, tmp):
     """m_θ += g², θ -= η g / sqrt(m_θ + ε)."""
     m = moments["m"]
     np.multiply(g, g, out=tmp)
     m += tmp
-    np.add(m, config["eps"], out=tmp)
+    np.add(m, eps, out=tmp)
     np.sqrt(tmp, out=tmp)
     np.divide(g, tmp, out=tmp)
-    tmp *= config["eta"]
+    tmp *= eta
     theta -= tmp
 
 
-def adam_step(theta, g, moments, t, config, tmp):
+def adam_step(theta, g, moments, t, eta, eps, tmp):
     """m = β1 m + (1-β1) g, v = β2 v + (1-β2) g², θ -= η m̂ / (sqrt(v̂) + ε) with m̂, v̂ = m, v / (1 - β^t)."""
     (beta1, beta2), m, v = ADAM_BETAS, moments["m"], moments["v"]
     m *= beta1
@@ -511,9 +551,9 @@ def adam_step(theta, g, moments, t, config, tmp):
     v += tmp
     np.divide(v, 1 - beta2 ** t, out=tmp)                 # v̂
     np.sqrt(tmp, out=tmp)
-    tmp += config["eps"]
+    tmp += eps
     np.divide(m, tmp, out=tmp)
-    tmp *= config["eta"] / (1 - beta1 ** t)               # η m̂ / (sqrt(v̂) + ε)
+    tmp *= eta / (1 - beta1 ** t)                         # η m̂ / (sqrt(v̂) + ε)
     theta -= tmp
 
 

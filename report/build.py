@@ -52,15 +52,15 @@ def execute(paths, out_dir):
 
 def merge(notebooks, author, date):
     """One notebook: an opening paragraph, then every notebook's cells with fresh ids, no stderr."""
-    corpus_path = R.find_corpus()
-    corpus = R.corpus_info(corpus_path, R.read_book(corpus_path))
+    corpus = R.load_corpus()[1]
     opening = nbformat.v4.new_markdown_cell(
         "This report solves Assignment 4 of the KTH course DD2424 *Deep Learning in Data Science*: a "
         "vanilla recurrent neural network, trained with AdaGrad, that writes text one character at a time. "
         f"It was trained on **{corpus['name']}** ({corpus['characters']:,} characters, "
         f"$K = {corpus['K']}$ distinct). Sections 1 to 4 answer the assignment's questions in its order; "
-        "everything in them, tables, figure and text, was computed by the notebooks in `notebooks/` with "
-        "the NumPy module `rnn_helpers.py`, and `make report` computes it again.")
+        "section 5 does the course's bonus exercises and trains a much better model. Everything in it, "
+        "tables, figures and text, was computed by the notebooks in `notebooks/` with the NumPy module "
+        "`rnn_helpers.py`, and `make report` computes it again.")
     merged = nbformat.v4.new_notebook(metadata=copy.deepcopy(notebooks[0].metadata))
     merged.metadata.update(title=TITLE, authors=[{"name": author}], date=date)
     merged.cells.append(opening)

@@ -13,14 +13,14 @@ import pytest
 import rnn_helpers as R
 
 SECTIONS = ["Gradient computations", "Training and the smooth loss", "Evolution of the synthesized text",
-            "A passage from the best model"]
+            "A passage from the best model", "Beyond the assignment"]
 UPDATES = ["1"] + [f"{u:,}" for u in range(10_000, 100_001, 10_000)]
 
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("report")
-    env = os.environ | {"RNN_RUNS": str(tmp / "runs")}
+    env = {"RNN_BUDGET_SCALE": "0.1"} | os.environ | {"RNN_RUNS": str(tmp / "runs")}
     done = subprocess.run([sys.executable, str(R.ROOT / "report" / "build.py"), "--out", str(tmp / "report"),
                            "--notebooks-out", str(tmp / "notebooks"), "--author", "Test Author"],
                           env=env, capture_output=True, text=True, timeout=1200)
@@ -67,13 +67,12 @@ def test_evolution_table_has_the_eleven_updates(report):
 
 def test_the_passage_reaches_both_formats_intact(report):
     tmp, pdf_text, page, _ = report
-    corpus_path = R.find_corpus()
-    char_to_ind, ind_to_char = R.build_vocab(R.read_book(corpus_path))
+    _, corpus, char_to_ind, ind_to_char = R.load_corpus()
     nb = json.loads((tmp / "notebooks" / "04_final_passage.ipynb").read_text())
     params = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
     values = {}
     exec("".join(params["source"]), values)
-    rnn, _, _ = R.load_model(tmp / "runs" / corpus_path.stem / "best_model.npz", char_to_ind)
+    rnn, _, _ = R.load_model(tmp / "runs" / corpus["name"] / "best_model.npz", char_to_ind)
     passage = R.decode(R.synthesize(rnn, np.zeros(rnn["W"].shape[0]), char_to_ind[values["X0"]],
                                     values["LENGTH"], np.random.default_rng(values["SEED"])), ind_to_char)
     assert len(passage) == 1000
