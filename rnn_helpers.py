@@ -491,8 +491,8 @@ def train(rnn, data, n_updates, eta=0.1, seq_length=25, eps=1e-8, clip=5.0, opti
                                            "or clip. The best model so far is in .state.best_rnn.", state)
                 backward(rnn, cache, grad_views)
                 np.clip(grad, -clip, clip, out=grad)
-                progress = max(done / n_updates, elapsed / time_budget if time_budget else 0.0)
-                step(theta, grad, moments, state.update + 1, eta * (1 - progress) if decay else eta, eps, tmp)
+                fraction_done = max(done / n_updates, elapsed / time_budget if time_budget else 0.0)
+                step(theta, grad, moments, state.update + 1, eta * (1 - fraction_done) if decay else eta, eps, tmp)
 
                 smooth = loss if smooth is None else 0.999 * smooth + 0.001 * loss
                 history[state.update] = smooth
