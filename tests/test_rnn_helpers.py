@@ -18,6 +18,18 @@ def sequence(K, T, seed=0):
     return data[:-1], data[1:]
 
 
+def spy_on_forward(monkeypatch):
+    """Record (X, Y, h0, loss) of every forward pass that train makes."""
+    seen, real_forward = [], R.forward
+
+    def spy(rnn, X, Y, h0):
+        loss, cache = real_forward(rnn, X, Y, h0)
+        seen.append((X.copy(), Y.copy(), np.copy(h0), loss))
+        return loss, cache
+    monkeypatch.setattr(R, "forward", spy)
+    return seen
+
+
 # --- data -----------------------------------------------------------------------------------
 
 def test_read_book_normalises_windows_line_endings(tmp_path):
@@ -95,10 +107,8 @@ def test_analytic_gradients_match_central_differences(gradients):
     # h^2 f'''/6 plus rounding), so entries near zero can show large entrywise relative errors;
     # the absolute difference and the relative error of the whole array are the sound measures.
     analytic, central, _ = gradients
-    for k in R.PARAMS:
-        assert np.abs(analytic[k] - central[k]).max() < 1e-8, k
-        assert np.linalg.norm(analytic[k] - central[k]) < 1e-6 * (np.linalg.norm(analytic[k]) +
-                                                                   np.linalg.norm(central[k])), k
+    for k, c in R.compare_gradients(analytic, central).items():
+        assert c["max_abs"] < 1e-8 and c["array_rel"] < 1e-6, k
 
 
 def test_where_central_differences_disagree_the_error_is_theirs(gradients):
@@ -235,22 +245,13 @@ def test_hprev_carried_over_is_the_last_hidden_state_of_the_previous_sequence():
     np.testing.assert_array_equal(seen[0], cache.H[-1])
 
 
-def test_smooth_loss_and_best_model():
+def test_smooth_loss_and_best_model(monkeypatch):
     K, m = 8, 10
     data = np.random.default_rng(0).integers(0, 3, 3000)       # an easy text: only 3 characters
     rnn = R.init_rnn(K, m, rng=np.random.default_rng(1))
-    losses = []
-    real_forward = R.forward
-
-    def spy(*args):
-        out = real_forward(*args)
-        losses.append(out[0])
-        return out
-    R.forward = spy
-    try:
-        state = R.train(rnn, data, 300)
-    finally:
-        R.forward = real_forward
+    seen = spy_on_forward(monkeypatch)
+    state = R.train(rnn, data, 300)
+    losses = [loss for *_, loss in seen]
     expected = [losses[0]]
     for loss in losses[1:]:
         expected.append(0.999 * expected[-1] + 0.001 * loss)
@@ -484,21 +485,13 @@ def test_mini_batches_read_b_streams_side_by_side(monkeypatch):
     seen = spy_on_forward(monkeypatch)
     state = R.train(R.init_rnn(K, m, rng=np.random.default_rng(1)), data, 9, seq_length=T, batch_size=B)
     per_epoch = R.updates_per_epoch(40, T)                             # 7 sequences per stream
-    for u, (X, Y, h0) in enumerate(seen):
+    for u, (X, Y, h0, _) in enumerate(seen):
         e = (u % per_epoch) * T
         for b in range(B):
             np.testing.assert_array_equal(X[:, b], data[b * 40 + e:b * 40 + e + T])
             np.testing.assert_array_equal(Y[:, b], data[b * 40 + e + 1:b * 40 + e + T + 1])
         assert h0.shape == (B, m) and h0.any() == (u % per_epoch != 0)
     assert state.epoch == 2 and state.smooth_loss.shape == (9,)
-
-
-def spy_on_forward(monkeypatch):
-    """Record (X, Y, h0) of every forward pass that train makes."""
-    seen, real_forward = [], R.forward
-    monkeypatch.setattr(R, "forward", lambda rnn, X, Y, h0: (seen.append((X.copy(), Y.copy(), np.copy(h0))),
-                                                             real_forward(rnn, X, Y, h0))[1])
-    return seen
 
 
 def test_random_order_visits_every_chunk_once_per_epoch_from_h0(monkeypatch):
@@ -511,12 +504,12 @@ def test_random_order_visits_every_chunk_once_per_epoch_from_h0(monkeypatch):
     orders = [np.random.default_rng(3).permutation(n_chunks)]
     for epoch in range(4):
         updates = seen[epoch * 15:(epoch + 1) * 15]
-        chunks = [X[0, b] // C for X, _, _ in updates[::3] for b in range(B)]
+        chunks = [X[0, b] // C for X, *_ in updates[::3] for b in range(B)]
         assert sorted(chunks) == list(range(n_chunks))                 # every chunk once
-        for i, (X, Y, h0) in enumerate(updates):
+        for i, (X, _, h0, _) in enumerate(updates):
             np.testing.assert_array_equal(X[:, 0] % C, np.arange(T) + (i % 3) * T)   # in order within it
             assert (i % 3 == 0) == (not h0.any())                      # h = 0 as a chunk starts
-    assert len({tuple((X[0] // C).tolist()) for X, _, _ in seen[::3]}) > 4            # the order changes
+    assert len({tuple((X[0] // C).tolist()) for X, *_ in seen[::3]}) > 4            # the order changes
 
 
 def test_held_out_text_is_never_trained_on(monkeypatch):
@@ -527,7 +520,7 @@ def test_held_out_text_is_never_trained_on(monkeypatch):
     for options in (dict(), dict(batch_size=4), dict(chunk_length=100, batch_size=3)):
         seen = spy_on_forward(monkeypatch)
         R.train(R.init_rnn(len(data), 3, rng=np.random.default_rng(1)), train_part, 200, **options)
-        assert max(Y.max() for _, Y, _ in seen) < len(train_part)        # no target in the held-out part
+        assert max(Y.max() for _, Y, *_ in seen) < len(train_part)        # no target in the held-out part
 
 
 def test_evaluate_is_the_mean_loss_per_character():
