@@ -1,4 +1,4 @@
-"""A character-level vanilla RNN in NumPy: all the math of DD2424 Assignment 4 in one module.
+"""A character-level vanilla RNN in NumPy: the math of DD2424 Assignment 4, and nothing else.
 
 Read it next to the lecture notes; the names are theirs. For an input sequence x_1..x_T (character
 indices into a vocabulary of K characters) and hidden size m:
@@ -13,12 +13,21 @@ Shapes: a sequence is an int array of shape (T,), or (T, B) for B sequences side
 states are (m,) or (B, m), so every product is written with h as a row vector: `h.dot(W.T)` is W h.
 Whatever does not depend on the recurrence is computed for all t at once; only the two loops over
 time (forward and backward) are in Python.
+
+Contents: the corpus; the model (forward, backward); gradient checks; synthesis; optimizers;
+training; saving and loading. Public functions check their inputs and say what is wrong.
 """
+import dataclasses
 import functools
 import hashlib
 import json
+import math
+import numbers
 import os
-import re
+import signal
+import stat
+import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +36,10 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent
 PARAMS = ("U", "W", "V", "b", "c")
+# The gradient check's pass marks, used by the tests and by notebook 1. Central differences are
+# judged in absolute terms and as whole arrays (their error, ~1e-10, does not shrink with the
+# gradient entry); the complex step, exact to rounding, entry by entry.
+GRADIENT_TOLERANCES = dict(central_max_abs=1e-8, central_array_rel=1e-6, complex_max_rel=1e-9)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -35,12 +48,11 @@ PARAMS = ("U", "W", "V", "b", "c")
 
 def find_corpus():
     """The training text, first match wins: $RNN_CORPUS, data/goblet_book.txt, data/shakespeare.txt."""
-    if os.environ.get("RNN_CORPUS"):
-        path = ROOT / os.environ["RNN_CORPUS"]   # a relative path is taken from the repository root
-        if not path.is_file():
-            raise FileNotFoundError(f"RNN_CORPUS={os.environ['RNN_CORPUS']!r}: no such file ({path}). "
-                                    "Point it at a UTF-8 text file, or unset it to use the default corpus.")
-        return path
+    if "RNN_CORPUS" in os.environ:
+        if not os.environ["RNN_CORPUS"].strip():
+            raise ValueError("RNN_CORPUS is set but empty: set it to a UTF-8 text file, or unset it "
+                             "(`unset RNN_CORPUS`) to use data/goblet_book.txt or the default corpus.")
+        return ROOT / os.environ["RNN_CORPUS"]   # a relative path is taken from the repository root
     for path in (ROOT / "data" / "goblet_book.txt", ROOT / "data" / "shakespeare.txt"):
         if path.is_file():
             return path
@@ -61,49 +73,35 @@ def corpus_info(path, text):
                 sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 
-def run_dir(corpus_name):
-    """Where a training run on this corpus keeps its files: runs/<corpus-name>/ ($RNN_RUNS overrides runs/)."""
-    return Path(os.environ.get("RNN_RUNS") or ROOT / "runs") / corpus_name
-
-
-def load_run(corpus, notebook="02_training.ipynb"):
-    """run.json of the training run on this corpus (a corpus_info dict), with a clear error when
-    there is none or it was trained on another text."""
-    path = run_dir(corpus["name"]) / "run.json"
-    if not path.is_file():
-        raise FileNotFoundError(f"No training run on the corpus {corpus['name']!r} ({path} is missing): "
-                                f"run notebooks/{notebook} first.")
-    run = json.loads(path.read_text())
-    if run["corpus"]["sha256"] != corpus["sha256"]:
-        raise ValueError(f"{path} comes from another version of {corpus['name']!r} (its sha256 differs): "
-                         f"run notebooks/{notebook} again.")
-    return run
-
-
-def write_json(path, obj):
-    """Write JSON atomically (aside, then rename), so an interrupted run never leaves half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=1, ensure_ascii=False))
-    os.replace(tmp, path)
-
-
 def read_book(path):
-    """The whole file as text, with Windows line endings (\\r\\n) read as \\n."""
+    """The whole file as text: line endings \\r\\n and \\r read as \\n, a UTF-8 byte-order mark dropped."""
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"Corpus file {path} not found. Copy goblet_book.txt to data/, set "
-                                "RNN_CORPUS to its path, or run `make corpus` for the default corpus.")
+    check_readable(path, "Copy goblet_book.txt to data/, set RNN_CORPUS to its path, or run "
+                         "`make corpus` for the default corpus.")
     raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise ValueError(f"{path} is not UTF-8 text: byte {err.start} is {raw[err.start]:#04x}. "
                          "Convert the file to UTF-8 (e.g. iconv -t UTF-8).") from None
     if not text:
         raise ValueError(f"{path} is empty: the RNN needs a text to learn from.")
-    return text.replace("\r\n", "\n")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def check_readable(path, advice):
+    """A clear error unless path is a regular file this process can read."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path} not found. {advice}") from None
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(f"{path} is a directory, not a file. {advice}")
+    if not stat.S_ISREG(mode):
+        raise ValueError(f"{path} is not a regular file (a pipe or a device?). {advice}")
+    if not os.access(path, os.R_OK):
+        raise PermissionError(f"{path} cannot be read (permission denied): change its permissions "
+                              "or run as a user who may read it.")
 
 
 def build_vocab(text):
@@ -113,6 +111,7 @@ def build_vocab(text):
 
 
 def encode(text, char_to_ind):
+    """Character indices of text: an int array of shape (len(text),)."""
     try:
         return np.array([char_to_ind[ch] for ch in text], dtype=np.intp)
     except KeyError as err:
@@ -123,10 +122,20 @@ def encode(text, char_to_ind):
 
 
 def decode(indices, ind_to_char):
+    """The text of a sequence of character indices."""
     try:
         return "".join(ind_to_char[int(i)] for i in indices)
     except KeyError as err:
         raise ValueError(f"Index {err.args[0]} is not in the vocabulary (0..{len(ind_to_char) - 1}).") from None
+
+
+def split_corpus(data, held_out=0.05):
+    """(training part, held-out part) of the encoded text data (N,): the last `held_out` share of
+    the text is never trained on."""
+    if not (isinstance(held_out, numbers.Real) and 0 < held_out < 1):
+        raise ValueError(f"held_out must be a share strictly between 0 and 1, got {held_out!r}.")
+    n_train = len(data) - int(round(len(data) * held_out))
+    return data[:n_train], data[n_train:]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -134,19 +143,42 @@ def decode(indices, ind_to_char):
 # ---------------------------------------------------------------------------------------------
 
 def init_rnn(K, m=100, sig=0.01, rng=None, dtype=np.float64):
-    """U, W, V ~ N(0, sig^2) and b = c = 0."""
-    if int(K) != K or K <= 0 or int(m) != m or m <= 0:
-        raise ValueError(f"K and m must be positive integers, got K={K}, m={m}.")
-    if not sig >= 0:
-        raise ValueError(f"sig must be >= 0, got {sig}.")
+    """U (m, K), W (m, m), V (K, m) ~ N(0, sig^2) and b (m,) = c (K,) = 0, in float32 or float64."""
+    K, m = count("K", K, 1), count("m", m, 1)
+    if isinstance(sig, bool) or not isinstance(sig, numbers.Real) or not 0 <= sig < math.inf:
+        raise ValueError(f"sig must be a finite number >= 0, got {sig!r}.")
+    if np.dtype(dtype) not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64, got {np.dtype(dtype)}.")
     rng = np.random.default_rng() if rng is None else rng
     shapes = param_shapes(K, m)
-    return {k: (sig * rng.standard_normal(shapes[k]) if k in "UWV" else np.zeros(shapes[k])).astype(dtype)
+    return {k: (sig * rng.standard_normal(shapes[k]) if k in ("U", "W", "V") else np.zeros(shapes[k])).astype(dtype)
             for k in PARAMS}
 
 
 def param_shapes(K, m):
     return {"U": (m, K), "W": (m, m), "V": (K, m), "b": (m,), "c": (K,)}
+
+
+def check_rnn(rnn):
+    """(K, m) of a model, after checking what train, synthesize and save_model rely on: the five
+    arrays U, W, V, b, c with shapes that fit together, one real dtype (float32 or float64), finite."""
+    if not isinstance(rnn, dict) or not all(k in rnn for k in PARAMS):
+        raise ValueError(f"A model is a dict with the arrays {', '.join(PARAMS)} (see init_rnn), "
+                         f"got {type(rnn).__name__}{' with keys ' + str(sorted(rnn)) if isinstance(rnn, dict) else ''}.")
+    if not all(isinstance(rnn[k], np.ndarray) for k in PARAMS) or np.ndim(rnn["V"]) != 2:
+        raise ValueError("The model's parameters must be NumPy arrays, V of shape (K, m).")
+    K, m = rnn["V"].shape
+    dtype = rnn["V"].dtype
+    for k, shape in param_shapes(K, m).items():
+        if rnn[k].shape != shape:
+            raise ValueError(f"The model's {k} has shape {rnn[k].shape}; with V of shape {(K, m)} it must be {shape}.")
+        if rnn[k].dtype not in (np.float32, np.float64) or rnn[k].dtype != dtype:
+            raise ValueError(f"The model's {k} is {rnn[k].dtype}: all parameters must be float32, or all "
+                             "float64 (init_rnn(..., dtype=...)).")
+        if not np.isfinite(rnn[k]).all():
+            raise ValueError(f"The model's {k} holds inf or nan: it diverged. Use the best model of the run "
+                             "(state.best_rnn) or train again with a lower eta.")
+    return K, m
 
 
 def softmax(o):
@@ -164,7 +196,7 @@ def identity(K, dtype):
 
 
 def one_hot(indices, K, dtype=np.float64):
-    """Row i is the one-hot vector of indices[i]: rows of the identity, no arithmetic."""
+    """(N, K): row i is the one-hot vector of indices[i], taken from the identity, no arithmetic."""
     return identity(K, np.dtype(dtype)).take(indices, axis=0)
 
 
@@ -178,7 +210,10 @@ class Cache:
 
 
 def hidden_states(rnn, x, h0):
-    """H with H[0] = h0 and H[t] = h_t after reading x_1..x_t."""
+    """H (T + 1, [B,] m) with H[0] = h0 and H[t] = h_t after reading x_1..x_t.
+
+    x: input indices (T,) or (T, B); h0: (m,) or (B, m).
+    """
     U, W, b = rnn["U"], rnn["W"], rnn["b"]
     H = np.empty((len(x) + 1,) + np.shape(h0), dtype=np.result_type(W, h0))
     H[0] = h0
@@ -191,7 +226,11 @@ def hidden_states(rnn, x, h0):
 
 
 def forward(rnn, x, y, h0):
-    """The loss of predicting y from x, starting from hidden state h0, and the cache for backward."""
+    """(L, cache): the loss of predicting y from x, starting from hidden state h0, summed over all
+    T (and B) characters, and what backward needs.
+
+    x, y: input and target indices, (T,) or (T, B); h0: (m,) or (B, m).
+    """
     V, c = rnn["V"], rnn["c"]
     x = np.asarray(x)
     H = hidden_states(rnn, x, h0)
@@ -202,9 +241,11 @@ def forward(rnn, x, y, h0):
 
 
 def backward(rnn, cache, grads=None):
-    """Gradients of the summed loss with respect to U, W, V, b, c (not clipped).
+    """Gradients of the summed loss with respect to U, W, V, b, c (not clipped): a dict of arrays
+    of the parameters' shapes.
 
-    grads: optional dict of arrays to write into (train passes views of one flat vector).
+    cache: from forward. grads: optional dict of arrays to write into (train passes views of one
+    flat vector).
     """
     W, V = rnn["W"], rnn["V"]
     x, Y, H, P = cache.x, cache.Y, cache.H, cache.P
@@ -230,13 +271,19 @@ def backward(rnn, cache, grads=None):
 
 
 def compute_loss(rnn, x, y, h0):
+    """The summed loss of forward, as a Python float (complex for complex parameters)."""
     loss = forward(rnn, x, y, h0)[0]
     return float(loss) if np.isrealobj(loss) else loss
 
 
 def compute_grads(rnn, x, y, h0):
+    """backward(forward(...)): the analytic gradients, a dict of arrays of the parameters' shapes."""
     return backward(rnn, forward(rnn, x, y, h0)[1])
 
+
+# ---------------------------------------------------------------------------------------------
+# Gradient checks
+# ---------------------------------------------------------------------------------------------
 
 def compute_grads_num(rnn, x, y, h0, h=1e-4):
     """Central differences on every entry of every parameter (the course's ComputeGradsNum)."""
@@ -290,25 +337,26 @@ def relative_error(ga, gn):
 # ---------------------------------------------------------------------------------------------
 
 def synthesize(rnn, h0, x0, n, rng, temperature=1.0, top_p=1.0):
-    """n character indices sampled one at a time, each fed back as the next input.
+    """n character indices, an int array (n,), sampled one at a time, each fed back as the next input.
 
+    h0: the hidden state (m,) to start from; x0: the index of the first input character.
     temperature divides o_t before the softmax; top_p keeps the smallest set of most likely
     characters whose probability reaches top_p (nucleus sampling). The pick is the course's rule:
     the first index where cumsum(p) - a > 0, a ~ U(0, 1).
     """
+    K, m = check_rnn(rnn)
     U, W, V, b, c = (rnn[k] for k in PARAMS)
-    K = len(c)
-    if int(n) != n or n < 0:
-        raise ValueError(f"n must be a non-negative integer, got {n}.")
-    if not temperature > 0:
-        raise ValueError(f"temperature must be > 0, got {temperature}.")
-    if not 0 < top_p <= 1:
-        raise ValueError(f"top_p must be in (0, 1], got {top_p}.")
-    if not 0 <= x0 < K or int(x0) != x0:
-        raise ValueError(f"x0={x0} is not in the vocabulary (0..{K - 1}).")
-    h, x = np.asarray(h0), int(x0)
-    out = np.empty(int(n), dtype=np.intp)
-    for t in range(int(n)):
+    n = count("n", n, 0)
+    if not isinstance(temperature, numbers.Real) or not 0 < temperature < math.inf:
+        raise ValueError(f"temperature must be a finite number > 0, got {temperature!r}.")
+    if not isinstance(top_p, numbers.Real) or not 0 < top_p <= 1:
+        raise ValueError(f"top_p must be in (0, 1], got {top_p!r}.")
+    if isinstance(x0, bool) or not isinstance(x0, numbers.Integral) or not 0 <= x0 < K:
+        raise ValueError(f"x0={x0!r} is not in the vocabulary (0..{K - 1}).")
+    h = check_hidden(h0, (m,), "h0")
+    x = int(x0)
+    out = np.empty(n, dtype=np.intp)
+    for t in range(n):
         h = np.tanh(W @ h + U[:, x] + b)
         p = softmax((V @ h + c) / temperature)
         if top_p < 1:
@@ -319,28 +367,15 @@ def synthesize(rnn, h0, x0, n, rng, temperature=1.0, top_p=1.0):
     return out
 
 
-def mean_log_prob(rnn, h0, x0, indices):
-    """The mean log-probability per character that the model gives to a sequence it continues
-    from h0 and x0 (untempered p_t): how plausible the model itself finds a sample."""
-    x = np.concatenate([[x0], indices[:-1]])
-    return -compute_loss(rnn, x, indices, h0) / len(indices)
-
-
-def words(text):
-    """The words of a text: runs of letters and apostrophes."""
-    return re.findall(r"[A-Za-z']+", text)
-
-
-def word_stats(text, vocabulary):
-    """(share of the text's words that are in `vocabulary`, distinct words / words)."""
-    ws = words(text)
-    if not ws:
-        return 0.0, 0.0
-    return sum(w in vocabulary for w in ws) / len(ws), len(set(ws)) / len(ws)
+def check_hidden(h, shape, name):
+    h = np.asarray(h)
+    if h.shape != shape or not np.isrealobj(h) or not np.isfinite(h).all():
+        raise ValueError(f"{name} must be a finite real array of shape {shape}, got shape {h.shape}.")
+    return h
 
 
 def nucleus(p, top_p):
-    """p restricted to the smallest set of most likely entries whose mass reaches top_p, renormalised."""
+    """p (K,) restricted to the smallest set of most likely entries whose mass reaches top_p, renormalised."""
     order = np.argsort(-p, kind="stable")
     n_keep = min(len(p), np.searchsorted(np.cumsum(p[order]), top_p) + 1)
     q = np.zeros_like(p)
@@ -348,184 +383,18 @@ def nucleus(p, top_p):
     return q / q.sum()
 
 
+def mean_log_prob(rnn, h0, x0, indices):
+    """The mean log-probability per character that the model gives to a sequence indices (n,) it
+    continues from h0 (m,) and x0 (untempered p_t): how plausible the model itself finds a sample."""
+    x = np.concatenate([[x0], indices[:-1]])
+    return -compute_loss(rnn, x, indices, h0) / len(indices)
+
+
 # ---------------------------------------------------------------------------------------------
-# Training: AdaGrad as in the course, and the options beyond it (mini-batches, Adam, random order,
-# held-out validation)
+# Optimizers: one interface, step(theta, g, moments, t, eta, eps, tmp), all vectors of one length
 # ---------------------------------------------------------------------------------------------
 
 ADAM_BETAS = (0.9, 0.999)
-
-
-class TrainingDiverged(FloatingPointError):
-    """The loss became inf or nan. .state still holds the best model and the last good state."""
-
-    def __init__(self, message, state):
-        super().__init__(message)
-        self.state = state
-
-
-@dataclass
-class TrainState:
-    """Everything training needs to go on where it stopped, and what it has recorded."""
-    config: dict                          # eta, seq_length, eps, clip, optimizer, batch_size, chunk_length
-    ind_to_char: dict = None              # the vocabulary, saved with checkpoints
-    update: int = 0                       # updates done so far
-    epoch: int = 1
-    step: int = 0                         # updates done in this epoch
-    e: int = 0                            # where the last sequence started in its chunk (stream 0)
-    order: np.ndarray = None              # this epoch's order of the chunks
-    hprev: np.ndarray = None              # (m,), or (B, m) for B streams
-    smooth_loss: np.ndarray = field(default_factory=lambda: np.empty(0))   # one value per update
-    moments: dict = None                  # AdaGrad: {"m": m_θ}; Adam: {"m": first, "v": second moments}
-    best_rnn: dict = None                 # the parameters with the lowest smooth loss so far
-    best_smooth_loss: float = np.inf
-    best_update: int = 0
-    val_loss: np.ndarray = field(default_factory=lambda: np.empty((0, 3)))  # rows: update, nats/char, seconds
-    rng: np.random.Generator = None       # the hooks sample with it, random order draws from it
-    wall_time: float = 0.0                # seconds spent in train, summed over calls
-
-    @property
-    def updates_per_second(self):
-        return self.update / self.wall_time if self.wall_time else float("nan")
-
-    @property
-    def characters_per_update(self):
-        return self.config["seq_length"] * self.config["batch_size"]
-
-
-def train(rnn, data, n_updates, eta=0.1, seq_length=25, eps=1e-8, clip=5.0, optimizer="adagrad",
-          batch_size=1, chunk_length=None, state=None, rng=None, hook=None, hook_at=(), progress=False,
-          checkpoint=None, checkpoint_every=10_000, ind_to_char=None, validation=None,
-          validate_every=1000, time_budget=None, decay=False):
-    """Train on the encoded book `data`, updating `rnn` in place; returns the TrainState.
-
-    The course's rules, with the defaults: sequence X = data[e:e+seq_length], Y = data[e+1:e+seq_length+1];
-    the hidden state carries over from one sequence to the next; when the next sequence would run
-    past the end of the book a new epoch starts from e = 0 with h = 0. Gradients are clipped to
-    [-clip, clip]; AdaGrad: m_θ += g², θ -= eta g / sqrt(m_θ + eps); smooth_loss = 0.999 smooth_loss
-    + 0.001 loss. The parameters are trained in their own dtype (init_rnn(..., dtype=np.float32)).
-
-    Beyond the course:
-    batch_size B: the text is cut into B equal streams read side by side, each with its own hidden
-            state; the loss (and smooth loss) is summed over the B sequences.
-    chunk_length: the text is cut into chunks of this length, visited in a new random order each
-            epoch (B at a time), the hidden state reset at the start of each chunk.
-    optimizer: "adagrad" or "adam" (beta1, beta2 = 0.9, 0.999; eps as given).
-    validation: encoded held-out text; its loss in nats per character is recorded in
-            state.val_loss (rows: update, nats/char, seconds of training so far) every
-            validate_every updates and at the end.
-    time_budget: stop after this many seconds even if n_updates are not done.
-    decay:  lower eta linearly to 0 over this call: over n_updates, or over time_budget seconds if
-            that ends first (then the run depends on the machine's speed).
-    hook:   called as hook(update, rnn, hprev, x0, state) before each update numbered in hook_at
-            (1-based), with the hidden state and first input character of that update's sequence
-            (of stream 0).
-    state:  a TrainState (from an earlier call or load_checkpoint) to go on from, bit for bit.
-    checkpoint: a path; the state is written there every checkpoint_every updates and at the end
-            (with the vocabulary ind_to_char, which it then needs).
-    """
-    data = np.asarray(data)
-    config = dict(eta=float(eta), seq_length=int(seq_length), eps=float(eps), clip=float(clip),
-                  optimizer=optimizer, batch_size=int(batch_size), chunk_length=chunk_length, decay=bool(decay))
-    check_train_args(rnn, data, n_updates, config)
-    K, m = rnn["V"].shape
-    T, B = config["seq_length"], config["batch_size"]
-    C = chunk_length or len(data) // B                    # the text in chunks of C characters ...
-    n_chunks = len(data) // C
-    per_chunk = (C - T - 1) // T + 1                      # ... each read as the course reads the book
-    per_epoch = per_chunk * (n_chunks // B)
-    if checkpoint and (state is None or state.ind_to_char is None) and ind_to_char is None:
-        raise ValueError("train(checkpoint=...) needs ind_to_char, the vocabulary to save with the model.")
-    if state is None:
-        state = TrainState(config, ind_to_char, rng=rng or np.random.default_rng(),
-                           moments={k: {p: np.zeros_like(rnn[p]) for p in PARAMS}
-                                    for k in ("mv" if optimizer == "adam" else "m")},
-                           best_rnn={k: rnn[k].copy() for k in PARAMS})
-        state.order = epoch_order(n_chunks, chunk_length, state.rng)
-    elif state.config != config:
-        raise ValueError(f"The state to resume was trained with {state.config}, not {config}.")
-
-    # One flat vector holds all parameters (and one the gradients, one each optimizer moment), with
-    # U, W, V, b, c as views into it, so clipping and the update are a few whole-vector operations.
-    theta, rnn_views = flat_views(rnn)
-    rnn.update(rnn_views)
-    moments = {}
-    for k in state.moments:
-        moments[k], state.moments[k] = flat_views(state.moments[k])
-    best, state.best_rnn = flat_views(state.best_rnn)
-    grad, grad_views = flat_views({k: np.empty_like(rnn[k]) for k in PARAMS})
-    tmp = np.empty_like(theta)
-    step = adam_step if optimizer == "adam" else adagrad_step
-
-    history = np.empty(state.update + n_updates)
-    history[:state.update] = state.smooth_loss
-    val_loss = list(map(tuple, state.val_loss))
-    hooks = set(hook_at) if hook else set()
-    smooth = history[state.update - 1] if state.update else None
-    bar = progress_bar(n_updates, state.update) if progress else None
-    start = time.perf_counter()
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):    # a bad loss is caught below
-        try:
-            for done in range(n_updates):
-                elapsed = time.perf_counter() - start
-                if time_budget is not None and elapsed > time_budget:
-                    break
-                if state.step == per_epoch:                       # the book is used up: a new epoch
-                    state.epoch, state.step = state.epoch + 1, 0
-                    state.order = epoch_order(n_chunks, chunk_length, state.rng)
-                chunk_round, i = divmod(state.step, per_chunk)
-                if i == 0:                                        # a chunk (or the book) starts: h = 0
-                    state.hprev = np.zeros((m,) if B == 1 else (B, m), rnn["W"].dtype)
-                state.e = i * T
-                starts = state.order[chunk_round * B:(chunk_round + 1) * B] * C + state.e
-                seq = data[starts + np.arange(T + 1)[:, None]]    # (T + 1, B): one column per stream
-                X, Y = (seq[:-1, 0], seq[1:, 0]) if B == 1 else (seq[:-1], seq[1:])
-                if state.update + 1 in hooks:
-                    state.smooth_loss = history[:state.update]
-                    hook(state.update + 1, rnn, state.hprev if B == 1 else state.hprev[0],
-                         seq[0, 0], state)
-
-                loss, cache = forward(rnn, X, Y, state.hprev)
-                if not np.isfinite(loss):
-                    raise TrainingDiverged(f"The loss became {loss} at update {state.update + 1}: lower eta "
-                                           "or clip. The best model so far is in .state.best_rnn.", state)
-                backward(rnn, cache, grad_views)
-                np.clip(grad, -clip, clip, out=grad)
-                fraction_done = max(done / n_updates, elapsed / time_budget if time_budget else 0.0)
-                step(theta, grad, moments, state.update + 1, eta * (1 - fraction_done) if decay else eta, eps, tmp)
-
-                smooth = loss if smooth is None else 0.999 * smooth + 0.001 * loss
-                history[state.update] = smooth
-                state.update += 1
-                state.step += 1
-                state.hprev = cache.H[-1]
-                if smooth < state.best_smooth_loss:
-                    best[:] = theta
-                    state.best_smooth_loss, state.best_update = float(smooth), state.update
-                if validation is not None and state.update % validate_every == 0:
-                    val_loss.append((state.update, evaluate(rnn, validation),
-                                     state.wall_time + time.perf_counter() - start))
-                if bar is not None and state.update % 100 == 0:
-                    bar.update(100)
-                    bar.set_postfix(smooth_loss=f"{smooth:.2f}", refresh=False)
-                if checkpoint and state.update % checkpoint_every == 0:
-                    state.smooth_loss, state.val_loss = history[:state.update], np.array(val_loss).reshape(-1, 3)
-                    save_checkpoint(checkpoint, rnn, state)
-        finally:
-            state.wall_time += time.perf_counter() - start
-            if validation is not None and state.update and (not val_loss or val_loss[-1][0] != state.update):
-                val_loss.append((state.update, evaluate(rnn, validation), state.wall_time))
-            state.smooth_loss, state.val_loss = history[:state.update], np.array(val_loss).reshape(-1, 3)
-            if bar is not None:
-                bar.close()
-    if checkpoint:
-        save_checkpoint(checkpoint, rnn, state)
-    return state
-
-
-def epoch_order(n_chunks, chunk_length, rng):
-    """The chunks in the order an epoch reads them: as they stand, or shuffled when cut by chunk_length."""
-    return rng.permutation(n_chunks) if chunk_length else np.arange(n_chunks)
 
 
 def adagrad_step(theta, g, moments, t, eta, eps, tmp):
@@ -557,22 +426,144 @@ def adam_step(theta, g, moments, t, eta, eps, tmp):
     theta -= tmp
 
 
-def evaluate(rnn, data, n_streams=64):
-    """Mean loss in nats per character of predicting data[1:] from data[:-1]. The text is read as
-    n_streams contiguous streams side by side, each from h = 0 (a warm-up of a few characters
-    out of hundreds), so that the whole held-out text costs one batched forward pass."""
-    data = np.asarray(data)
-    n_streams = max(1, min(n_streams, (len(data) - 1) // 100))
-    L = (len(data) - 1) // n_streams
-    idx = np.arange(n_streams) * L + np.arange(L)[:, None]
-    loss, _ = forward(rnn, data[idx], data[idx + 1], np.zeros((n_streams, rnn["W"].shape[0]), rnn["W"].dtype))
-    return float(loss) / idx.size
+# name: (step function, the moment vectors it keeps)
+OPTIMIZERS = {"adagrad": (adagrad_step, ("m",)), "adam": (adam_step, ("m", "v"))}
 
 
-def split_corpus(data, held_out=0.05):
-    """(training part, held-out part): the last `held_out` share of the text is never trained on."""
-    n_train = len(data) - int(round(len(data) * held_out))
-    return data[:n_train], data[n_train:]
+# ---------------------------------------------------------------------------------------------
+# Training
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train. The defaults are the course's: AdaGrad, η = 0.1, sequences of 25 characters
+    read in order, gradients clipped elementwise to [-5, 5].
+
+    batch_size B: the text is cut into B equal streams read side by side, each with its own hidden
+            state; the loss (and smooth loss) is summed over the B sequences.
+    chunk_length: the text is cut into chunks of this length, visited in a new random order each
+            epoch (B at a time), the hidden state reset at the start of each chunk.
+    decay:  lower eta linearly to 0 over a call of train: over its n_updates, or over time_budget
+            seconds if that ends first (then the run depends on the machine's speed).
+    time_budget: stop after this many seconds even if n_updates are not done.
+    validate_every, checkpoint_every: how often train measures the held-out loss and writes its
+            checkpoint (when it is given validation text and a checkpoint path).
+    """
+    eta: float = 0.1
+    seq_length: int = 25
+    eps: float = 1e-8
+    clip: float = 5.0
+    optimizer: str = "adagrad"
+    batch_size: int = 1
+    chunk_length: int = None
+    decay: bool = False
+    time_budget: float = None
+    validate_every: int = 1000
+    checkpoint_every: int = 10_000
+    # What the run's trajectory depends on: a run may be resumed only with the same values.
+    TRAJECTORY = ("eta", "seq_length", "eps", "clip", "optimizer", "batch_size", "chunk_length", "decay")
+
+    def __post_init__(self):
+        set_ = functools.partial(object.__setattr__, self)
+        set_("eta", positive("eta", self.eta))
+        set_("eps", positive("eps", self.eps))
+        set_("clip", positive("clip", self.clip))
+        set_("seq_length", count("seq_length", self.seq_length, 1))
+        set_("batch_size", count("batch_size", self.batch_size, 1))
+        set_("validate_every", count("validate_every", self.validate_every, 1))
+        set_("checkpoint_every", count("checkpoint_every", self.checkpoint_every, 1))
+        if self.chunk_length is not None:
+            set_("chunk_length", count("chunk_length", self.chunk_length, self.seq_length + 1))
+        if self.time_budget is not None:
+            set_("time_budget", positive("time_budget", self.time_budget))
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {', '.join(map(repr, OPTIMIZERS))}, got {self.optimizer!r}.")
+        if not isinstance(self.decay, (bool, np.bool_)):
+            raise ValueError(f"decay must be True or False, got {self.decay!r}.")
+        set_("decay", bool(self.decay))
+
+    def trajectory(self):
+        return {k: getattr(self, k) for k in self.TRAJECTORY}
+
+
+def count(name, value, minimum):
+    """value as an int, if it is an integer (not a bool, not 3.0) of at least minimum."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
+    return int(value)
+
+
+def positive(name, value):
+    """value as a float, if it is a real number (not a string, not a bool), finite and > 0."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not 0 < value < math.inf:
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}.")
+    return float(value)
+
+
+class TrainingDiverged(FloatingPointError):
+    """The loss became inf or nan. .state still holds the best model and the last good state."""
+
+    def __init__(self, message, state):
+        super().__init__(message)
+        self.state = state
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Training was interrupted (Ctrl-C, Jupyter's stop button) between two updates; the checkpoint,
+    if train had a path for one, was written first. .state is consistent and can be resumed."""
+
+    def __init__(self, state):
+        super().__init__(f"Training interrupted after update {state.update}.")
+        self.state = state
+
+
+@dataclass
+class TrainState:
+    """Everything training needs to go on where it stopped, and what it has recorded."""
+    config: TrainConfig                   # eta, seq_length, eps, clip, optimizer, batch_size, chunk_length,
+                                          # decay, time_budget, validate_every, checkpoint_every
+    ind_to_char: dict = None              # the vocabulary, saved with checkpoints
+    update: int = 0                       # updates done so far
+    epoch: int = 1
+    step: int = 0                         # updates done in this epoch
+    e: int = 0                            # where the last sequence started in its chunk (stream 0)
+    order: np.ndarray = None              # this epoch's order of the chunks
+    hprev: np.ndarray = None              # (m,), or (B, m) for B streams: the hidden state to go on from
+    moments: dict = None                  # AdaGrad: {"m": m_θ}; Adam: {"m": first, "v": second moments}
+    smooth_loss: np.ndarray = field(default_factory=lambda: np.empty(0))   # float64, one value per update
+    best_rnn: dict = None                 # the parameters that had the lowest smooth loss ...
+    best_smooth_loss: float = np.inf
+    best_update: int = 0                  # ... at this update (its forward pass used best_rnn) ...
+    best_h: np.ndarray = None             # ... starting from this hidden state (m,) (stream 0) ...
+    best_x: int = 0                       # ... and this first input character
+    val_loss: np.ndarray = field(default_factory=lambda: np.empty((0, 3)))  # rows: update, nats/char, seconds
+    rng: np.random.Generator = None       # the hooks sample with it, random order draws from it
+    wall_time: float = 0.0                # seconds spent in train, summed over calls
+
+    @property
+    def updates_per_second(self):
+        return self.update / self.wall_time if self.wall_time else float("nan")
+
+    @property
+    def characters_per_update(self):
+        return self.config.seq_length * self.config.batch_size
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a text of n characters is read: B streams, or chunks of C characters in random order,
+    each chunk read as the course reads the book (sequences at e = 0, T, 2T, ...)."""
+    C: int                                # characters per chunk
+    n_chunks: int
+    per_chunk: int                        # updates per chunk (per stream)
+    per_epoch: int
+
+    @classmethod
+    def of(cls, n_characters, config):
+        C = config.chunk_length or n_characters // config.batch_size
+        n_chunks = n_characters // C
+        per_chunk = updates_per_epoch(C, config.seq_length)
+        return cls(C, n_chunks, per_chunk, per_chunk * (n_chunks // config.batch_size))
 
 
 def updates_per_epoch(n_characters, seq_length=25):
@@ -580,29 +571,212 @@ def updates_per_epoch(n_characters, seq_length=25):
     return (n_characters - seq_length - 1) // seq_length + 1
 
 
-def check_train_args(rnn, data, n_updates, config):
-    K = rnn["V"].shape[0]
-    T, B, C = config["seq_length"], config["batch_size"], config["chunk_length"]
-    if int(n_updates) != n_updates or n_updates < 0:
-        raise ValueError(f"n_updates must be a non-negative integer, got {n_updates}.")
-    if not config["eta"] > 0:
-        raise ValueError(f"eta must be > 0, got {config['eta']}.")
-    if T <= 0:
-        raise ValueError(f"seq_length must be a positive integer, got {T}.")
-    if B <= 0:
-        raise ValueError(f"batch_size must be a positive integer, got {B}.")
-    if config["optimizer"] not in ("adagrad", "adam"):
-        raise ValueError(f"optimizer must be 'adagrad' or 'adam', got {config['optimizer']!r}.")
+def train(rnn, data, n_updates, config=None, *, state=None, rng=None, validation=None, hook=None,
+          hook_at=(), checkpoint=None, ind_to_char=None, progress=False, **options):
+    """Train rnn on the encoded text data (N,) for n_updates updates; returns the TrainState.
+
+    rnn's arrays are updated in place: after the call they hold the trained parameters (the same
+    array objects; train works on one flat copy and writes it back, even when it stops early).
+    The course's rules, with the default TrainConfig: sequence X = data[e:e+T], Y = data[e+1:e+T+1];
+    the hidden state carries over from one sequence to the next; when the next sequence would run
+    past the end of the text a new epoch starts from e = 0 with h = 0. Gradients are clipped;
+    smooth_loss = 0.999 smooth_loss + 0.001 loss. Parameters train in their own dtype.
+
+    config: a TrainConfig; keyword options (eta=..., batch_size=..., ...) are folded into it.
+    state:  a TrainState (from an earlier call or load_checkpoint) to go on from, bit for bit.
+    rng:    the generator of a new run (random chunk order, and the hooks sample with state.rng).
+    validation: encoded held-out text (N_val,); its loss in nats per character is recorded in
+            state.val_loss every config.validate_every updates and at the end.
+    hook:   called as hook(update, rnn, hprev, x0, state) before each update numbered in hook_at
+            (1-based), with the hidden state (m,) and first input character of that update's
+            sequence (of stream 0).
+    checkpoint: a path; the state is written there every config.checkpoint_every updates, at the
+            end, and when training is interrupted (then TrainingInterrupted is raised). It needs
+            the vocabulary ind_to_char.
+    progress: show a progress bar (updates, or seconds of the time budget) with the loss per character.
+    """
+    config = dataclasses.replace(config or TrainConfig(), **options)
+    K, m = check_rnn(rnn)
+    data = check_data(data, K, "data")
+    n_updates = count("n_updates", n_updates, 0)
+    reading = Reading.of(len(data), config)
+    check_reading(len(data), config, reading)
+    if validation is not None:
+        validation = check_data(validation, K, "validation")
+    if checkpoint and (state is None or state.ind_to_char is None) and ind_to_char is None:
+        raise ValueError("train(checkpoint=...) needs ind_to_char, the vocabulary to save with the model.")
+    if state is None:
+        state = new_state(rnn, config, reading, ind_to_char, rng)
+    elif state.config.trajectory() != config.trajectory():
+        raise ValueError(f"The state to resume was trained with {state.config.trajectory()}, "
+                         f"not {config.trajectory()}.")
+    else:
+        state.config = config
+
+    # One flat vector holds all parameters (and one the gradients, one each optimizer moment), with
+    # U, W, V, b, c as views into it, so clipping and the update are a few whole-vector operations.
+    theta, views = flat_views(rnn)
+    grad, grad_views = flat_views({k: np.empty_like(rnn[k]) for k in PARAMS})
+    moments = {}
+    for k in state.moments:
+        moments[k], state.moments[k] = flat_views(state.moments[k])
+    best, state.best_rnn = flat_views(state.best_rnn)
+    step_fn = OPTIMIZERS[config.optimizer][0]
+    tmp = np.empty_like(theta)
+    history = np.concatenate([state.smooth_loss, np.empty(n_updates)])
+    val_loss = [tuple(row) for row in state.val_loss]
+    smooth = history[state.update - 1] if state.update else None
+    hooks = set(hook_at) if hook else set()
+    bar = progress_bar(n_updates, config.time_budget) if progress else None
+    start = time.perf_counter()
+    with deferred_interrupt() as interrupt, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        try:
+            for done in range(n_updates):
+                elapsed = time.perf_counter() - start
+                if interrupt.requested or (config.time_budget and elapsed > config.time_budget):
+                    break
+                X, Y = next_sequences(state, data, reading)
+                if state.update + 1 in hooks:
+                    state.smooth_loss = history[:state.update]
+                    hook(state.update + 1, rnn | views, stream0(state.hprev), int(X.flat[0]), state)
+
+                loss, cache = forward(views, X, Y, state.hprev)
+                if not np.isfinite(loss):
+                    raise TrainingDiverged(f"The loss became {loss} at update {state.update + 1}: lower eta "
+                                           "or clip. The best model so far is in .state.best_rnn.", state)
+                smooth = float(loss) if smooth is None else 0.999 * smooth + 0.001 * float(loss)
+                if smooth < state.best_smooth_loss:
+                    keep_best(state, best, theta, smooth, X)
+                backward(views, cache, grad_views)
+                np.clip(grad, -config.clip, config.clip, out=grad)
+                step_fn(theta, grad, moments, state.update + 1, learning_rate(config, done, n_updates, elapsed),
+                        config.eps, tmp)
+
+                history[state.update] = smooth
+                state.update += 1
+                state.step += 1
+                state.hprev = cache.H[-1]
+                if validation is not None and state.update % config.validate_every == 0:
+                    val_loss.append((state.update, evaluate(views, validation), state.wall_time + elapsed))
+                if bar is not None:
+                    show_progress(bar, state, smooth, elapsed)
+                if checkpoint and state.update % config.checkpoint_every == 0:
+                    save_checkpoint(checkpoint, copy_back(rnn, views), record(state, history, val_loss))
+        finally:
+            state.wall_time += time.perf_counter() - start
+            copy_back(rnn, views)
+            if bar is not None:
+                bar.close()
+        if validation is not None and state.update and (not val_loss or val_loss[-1][0] != state.update):
+            val_loss.append((state.update, evaluate(rnn, validation), state.wall_time))
+        record(state, history, val_loss)
+        if checkpoint:
+            save_checkpoint(checkpoint, rnn, state)
+    if interrupt.requested:
+        raise TrainingInterrupted(state)
+    return state
+
+
+def new_state(rnn, config, reading, ind_to_char, rng):
+    rng = rng or np.random.default_rng()
+    m, dtype, B = rnn["W"].shape[0], rnn["W"].dtype, config.batch_size
+    return TrainState(config, ind_to_char, rng=rng, order=epoch_order(reading, config, rng),
+                      hprev=np.zeros((m,) if B == 1 else (B, m), dtype), best_h=np.zeros(m, dtype),
+                      moments={k: {p: np.zeros_like(rnn[p]) for p in PARAMS}
+                               for k in OPTIMIZERS[config.optimizer][1]},
+                      best_rnn={k: rnn[k].copy() for k in PARAMS})
+
+
+def next_sequences(state, data, reading):
+    """X, Y (T,) or (T, B) of the next update, and the reading position moved on: a new epoch (and
+    chunk order) when the text is used up, h = 0 where a chunk (or the text) starts."""
+    T, B = state.config.seq_length, state.config.batch_size
+    if state.step == reading.per_epoch:
+        state.epoch, state.step = state.epoch + 1, 0
+        state.order = epoch_order(reading, state.config, state.rng)
+    chunk_round, i = divmod(state.step, reading.per_chunk)
+    if i == 0:
+        state.hprev = np.zeros_like(state.hprev)
+    state.e = i * T
+    starts = state.order[chunk_round * B:(chunk_round + 1) * B] * reading.C + state.e
+    seq = data[starts + np.arange(T + 1)[:, None]]            # (T + 1, B): one column per stream
+    return (seq[:-1, 0], seq[1:, 0]) if B == 1 else (seq[:-1], seq[1:])
+
+
+def epoch_order(reading, config, rng):
+    """The chunks in the order an epoch reads them: as they stand, or shuffled when cut by chunk_length."""
+    return rng.permutation(reading.n_chunks) if config.chunk_length else np.arange(reading.n_chunks)
+
+
+def keep_best(state, best, theta, smooth, X):
+    """The parameters before this update produced its loss: they are the best model so far, and the
+    hidden state and input they started from (stream 0) are where the model was at its best."""
+    best[:] = theta
+    state.best_smooth_loss, state.best_update = smooth, state.update + 1
+    state.best_h = np.array(stream0(state.hprev))
+    state.best_x = int(X.flat[0])
+
+
+def stream0(h):
+    """The hidden state (m,) of stream 0, from (m,) or (B, m)."""
+    return h if h.ndim == 1 else h[0]
+
+
+def learning_rate(config, done, n_updates, elapsed):
+    """η, or with decay η times the share of the run still to go (by updates or by time)."""
+    if not config.decay:
+        return config.eta
+    fraction_done = max(done / n_updates, elapsed / config.time_budget if config.time_budget else 0.0)
+    return config.eta * (1 - fraction_done)
+
+
+def record(state, history, val_loss):
+    state.smooth_loss = history[:state.update].copy()
+    state.val_loss = np.array(val_loss, dtype=float).reshape(-1, 3)
+    return state
+
+
+def copy_back(rnn, views):
+    for k in PARAMS:
+        rnn[k][...] = views[k]
+    return rnn
+
+
+def evaluate(rnn, data, n_streams=64):
+    """Mean loss in nats per character of predicting data[1:] from data[:-1] (data: (N,) indices).
+    The text is read as n_streams contiguous streams side by side, each from h = 0 (a warm-up of a
+    few characters out of hundreds), so that the whole held-out text costs one batched forward pass."""
+    data = np.asarray(data)
+    if len(data) < 2:
+        raise ValueError(f"evaluate needs a text of at least 2 characters, got {len(data)}.")
+    n_streams = max(1, min(n_streams, (len(data) - 1) // 100))
+    L = (len(data) - 1) // n_streams
+    idx = np.arange(n_streams) * L + np.arange(L)[:, None]
+    loss, _ = forward(rnn, data[idx], data[idx + 1], np.zeros((n_streams, rnn["W"].shape[0]), rnn["W"].dtype))
+    return float(loss) / idx.size
+
+
+def check_data(data, K, name):
+    """data as a 1-D integer array of indices into the model's vocabulary 0..K-1."""
+    data = np.asarray(data)
     if data.ndim != 1 or not np.issubdtype(data.dtype, np.integer):
-        raise ValueError("data must be the encoded book: a 1-D array of character indices (see encode).")
-    if len(data) // B < T + 1:
-        raise ValueError(f"The corpus has {len(data)} characters; training needs at least seq_length + 1 = "
-                         f"{T + 1} per stream ({B} streams). Use a longer text or a shorter seq_length.")
-    if C is not None and not (T + 1 <= C and len(data) // C >= B):
-        raise ValueError(f"chunk_length must hold a sequence (>= seq_length + 1 = {T + 1}) and the text "
-                         f"at least batch_size = {B} chunks; got {C} for {len(data)} characters.")
+        raise ValueError(f"{name} must be encoded text: a 1-D array of character indices (see encode).")
+    if len(data) < 2:
+        raise ValueError(f"{name} has {len(data)} characters; it needs at least 2.")
     if data.min() < 0 or data.max() >= K:
-        raise ValueError(f"data holds indices outside the model's vocabulary 0..{K - 1}.")
+        raise ValueError(f"{name} holds indices outside the model's vocabulary 0..{K - 1}: encode it with "
+                         "the vocabulary the model was made for.")
+    return data
+
+
+def check_reading(n, config, reading):
+    T, B, C = config.seq_length, config.batch_size, config.chunk_length
+    if n // B < T + 1:
+        raise ValueError(f"The corpus has {n} characters; training needs at least seq_length + 1 = "
+                         f"{T + 1} per stream ({B} streams). Use a longer text or a shorter seq_length.")
+    if C is not None and reading.n_chunks < B:
+        raise ValueError(f"chunk_length must leave at least batch_size = {B} chunks of the text; got "
+                         f"{C} for {n} characters.")
 
 
 def flat_views(arrays):
@@ -616,27 +790,75 @@ def flat_views(arrays):
     return flat, views
 
 
-def progress_bar(n_updates, done):
+def progress_bar(n_updates, time_budget):
+    """A bar of updates, or of seconds when a time budget bounds the run."""
     from tqdm.auto import tqdm
-    return tqdm(total=n_updates, initial=0, desc=f"updates (from {done})", unit="upd", mininterval=0.5)
+    if time_budget:
+        return tqdm(total=round(time_budget), unit="s", desc="seconds of the budget", mininterval=0.5,
+                    bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s [{postfix}]")
+    return tqdm(total=n_updates, unit="upd", desc="updates", mininterval=0.5)
+
+
+def show_progress(bar, state, smooth, elapsed):
+    if state.update % 100:
+        return
+    bar.update((round(elapsed) if bar.unit == "s" else state.update) - bar.n)
+    bar.set_postfix_str(f"update {state.update:,}, loss {smooth / state.characters_per_update:.3f} nats/char",
+                        refresh=False)
+
+
+class deferred_interrupt:
+    """Within it, Ctrl-C (SIGINT) only sets .requested: train finishes the update in hand, writes its
+    checkpoint, then raises. Outside the main thread signals cannot be caught, and nothing changes."""
+
+    def __enter__(self):
+        self.requested, self.previous = False, None
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self.request)
+        return self
+
+    def request(self, signum, frame):
+        self.requested = True
+
+    def __exit__(self, *exc):
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+        return False
 
 
 # ---------------------------------------------------------------------------------------------
 # Saving and loading
 # ---------------------------------------------------------------------------------------------
 
-def save_model(path, rnn, ind_to_char, **extra):
-    """U, W, V, b, c and the vocabulary `chars` (in index order) in one .npz, written atomically."""
-    chars = np.array([ind_to_char[i] for i in range(len(ind_to_char))])
-    arrays = {k: rnn[k] for k in PARAMS} | {"chars": chars} | extra
+def atomic_write(path, write):
+    """Call write(file) on a new file beside path, then rename it to path: a crash or an interrupt
+    never leaves half a file, and two writers never share a temporary name."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:                # write aside, then rename: a crash never leaves half a file
-        np.savez(f, **arrays)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def save_model(path, rnn, ind_to_char, **extra):
+    """U, W, V, b, c and the vocabulary `chars` (code points, in index order) in one .npz, written
+    atomically. extra: more arrays to store beside them."""
+    K, _ = check_rnn(rnn)
+    if not isinstance(ind_to_char, dict) or sorted(ind_to_char) != list(range(K)) or \
+            not all(isinstance(ch, str) and len(ch) == 1 for ch in ind_to_char.values()):
+        raise ValueError(f"ind_to_char must map 0..{K - 1} (the model's K = {K}) to single characters; "
+                         f"got {len(ind_to_char) if isinstance(ind_to_char, dict) else type(ind_to_char).__name__} "
+                         "entries. Pass the vocabulary the model was trained with.")
+    chars = np.array([ord(ind_to_char[i]) for i in range(K)], dtype=np.int32)
+    arrays = {k: rnn[k] for k in PARAMS} | {"chars": chars} | extra
+    atomic_write(path, lambda f: np.savez(f, **arrays))
 
 
 def load_model(path, char_to_ind=None):
@@ -644,15 +866,21 @@ def load_model(path, char_to_ind=None):
 
     char_to_ind: the vocabulary the caller expects; a file from another vocabulary is an error.
     """
-    z = load_npz(path)
+    return model_from(load_npz(path), path, char_to_ind)
+
+
+def model_from(z, path, char_to_ind):
     try:
         rnn = {k: z[k] for k in PARAMS}
-        chars = [str(ch) for ch in z["chars"]]
+        chars = [chr(c) for c in z["chars"]] if z["chars"].dtype.kind in "iu" else [str(c) for c in z["chars"]]
     except KeyError as err:
         raise ValueError(f"{path} is not a model file: it has no array {err}.") from None
-    K, m = rnn["V"].shape
-    if any(rnn[k].shape != s for k, s in param_shapes(K, m).items()) or len(chars) != K:
-        raise ValueError(f"{path} is corrupt: its parameter shapes do not fit together.")
+    try:
+        K, _ = check_rnn(rnn)
+    except ValueError as err:
+        raise ValueError(f"{path} is corrupt: {err}") from None
+    if len(chars) != K:
+        raise ValueError(f"{path} is corrupt: its vocabulary has {len(chars)} characters, its model K = {K}.")
     c2i, i2c = {ch: i for i, ch in enumerate(chars)}, dict(enumerate(chars))
     if char_to_ind is not None and c2i != char_to_ind:
         raise ValueError(f"{path} was trained on another vocabulary ({K} characters, not "
@@ -663,8 +891,7 @@ def load_model(path, char_to_ind=None):
 
 def load_npz(path):
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} not found: train a model first (notebooks/02_training.ipynb).")
+    check_readable(path, "Train a model first (notebooks/02_training.ipynb).")
     try:
         with np.load(path, allow_pickle=False) as z:
             return {k: z[k] for k in z.files}
@@ -675,10 +902,11 @@ def load_npz(path):
 
 def save_checkpoint(path, rnn, state):
     """The model and the whole TrainState in one .npz, written atomically."""
-    scalars = dict(config=state.config, update=state.update, epoch=state.epoch, step=state.step, e=state.e,
-                   best_smooth_loss=state.best_smooth_loss, best_update=state.best_update,
-                   wall_time=state.wall_time, rng=state.rng.bit_generator.state)
-    extra = {"hprev": state.hprev, "order": state.order, "smooth_loss": state.smooth_loss,
+    scalars = dict(config=dataclasses.asdict(state.config), update=state.update, epoch=state.epoch,
+                   step=state.step, e=state.e, best_smooth_loss=state.best_smooth_loss,
+                   best_update=state.best_update, best_x=state.best_x, wall_time=state.wall_time,
+                   rng=state.rng.bit_generator.state)
+    extra = {"hprev": state.hprev, "order": state.order, "smooth_loss": state.smooth_loss, "best_h": state.best_h,
              "val_loss": state.val_loss, "state": np.array(json.dumps(scalars))}
     extra |= {f"{moment}_{k}": state.moments[moment][k] for moment in state.moments for k in PARAMS}
     extra |= {f"best_{k}": state.best_rnn[k] for k in PARAMS}
@@ -687,45 +915,20 @@ def save_checkpoint(path, rnn, state):
 
 def load_checkpoint(path, char_to_ind=None):
     """(rnn, state, char_to_ind, ind_to_char); train(rnn, data, n, state=state) goes on bit for bit."""
-    rnn, c2i, i2c = load_model(path, char_to_ind)
     z = load_npz(path)
+    rnn, c2i, i2c = model_from(z, path, char_to_ind)
     try:
         s = json.loads(str(z["state"]))
+        config = TrainConfig(**s["config"])
         rng = np.random.default_rng()
         rng.bit_generator.state = s["rng"]
-        moments = {moment: {k: z[f"{moment}_{k}"] for k in PARAMS}
-                   for moment in ("mv" if s["config"]["optimizer"] == "adam" else "m")}
-        state = TrainState(s["config"], i2c, update=s["update"], epoch=s["epoch"], step=s["step"], e=s["e"],
-                           order=z["order"], hprev=z["hprev"], smooth_loss=z["smooth_loss"], moments=moments,
+        state = TrainState(config, i2c, update=s["update"], epoch=s["epoch"], step=s["step"], e=s["e"],
+                           order=z["order"], hprev=z["hprev"], smooth_loss=z["smooth_loss"],
+                           moments={moment: {k: z[f"{moment}_{k}"] for k in PARAMS}
+                                    for moment in OPTIMIZERS[config.optimizer][1]},
                            best_rnn={k: z[f"best_{k}"] for k in PARAMS}, best_smooth_loss=s["best_smooth_loss"],
-                           best_update=s["best_update"], val_loss=z["val_loss"], rng=rng, wall_time=s["wall_time"])
+                           best_update=s["best_update"], best_h=z["best_h"], best_x=s["best_x"],
+                           val_loss=z["val_loss"], rng=rng, wall_time=s["wall_time"])
     except (KeyError, ValueError, TypeError) as err:
         raise ValueError(f"{path} is not a complete checkpoint ({err}): delete it and train again.") from None
     return rnn, state, c2i, i2c
-
-
-# ---------------------------------------------------------------------------------------------
-# Showing generated text in the report
-# ---------------------------------------------------------------------------------------------
-
-MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")      # every ASCII punctuation character
-
-
-def markdown_text(text, newline="\u21b5", breakable=False):
-    """Text as Markdown that renders literally in HTML and in LaTeX: every ASCII punctuation
-    character backslash-escaped (so *, _, $, |, #, {, }, ^, ~, <, \\ ... are never markup), tabs
-    shown as a visible arrow, newlines as `newline` (a visible arrow by default; pass "  \\n" to keep
-    line breaks), leading spaces and runs of spaces made non-breaking. breakable: a zero-width space after each
-    punctuation mark and arrow, so that a narrow table column can wrap even untrained gibberish."""
-    escaped = "\\{}\u200b" if breakable else "\\{}"
-    text = MARKDOWN_PUNCTUATION.sub(lambda mark: escaped.format(mark.group()), text).replace("\t", "\u21e5")
-    text = re.sub(r"^ +", lambda spaces: "\u00a0" * len(spaces.group()), text, flags=re.M)  # no code blocks
-    text = re.sub(r"(?<= ) ", "\u00a0", text)            # runs of spaces are kept, not collapsed
-    return text.replace("\n", newline + "\u200b" * breakable)
-
-
-def markdown_table(header, rows, widths=None):
-    """A Markdown pipe table; widths (relative dash counts) let long cells wrap in the PDF."""
-    widths = widths or [3] * len(header)
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("-" * w for w in widths) + "|"]
-    return "\n".join(lines + ["| " + " | ".join(str(c) for c in row) + " |" for row in rows])

@@ -1,6 +1,6 @@
 """Build the report: run the notebooks in order, merge them into one, export report.html and report.pdf.
 
-`make report` runs this. The executed notebooks are written back to notebooks/ (they are the report
+`make report` runs this (as `python -m report.build`). The executed notebooks are written back to notebooks/ (they are the report
 in interactive form) unless --notebooks-out says elsewhere. The PDF goes through XeLaTeX with the
 template in report/template/; a glyph missing from the fonts fails the build instead of silently
 vanishing from the page.
@@ -8,10 +8,12 @@ vanishing from the page.
 import argparse
 import copy
 import datetime
+import logging
 import re
 import shutil
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -23,27 +25,26 @@ from nbconvert.filters.pandoc import convert_pandoc
 from nbconvert.preprocessors import CoalesceStreamsPreprocessor, TagRemovePreprocessor
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-import rnn_helpers as R                                                   # noqa: E402
-
 NOTEBOOKS = ROOT / "notebooks"
 TEMPLATES = ROOT / "report" / "template"
+LATEX_FILTER = TEMPLATES / "pandoc" / "latex.lua"
 TITLE = "Assignment 4: a character-level RNN that writes text"
-APT = ("sudo apt-get install --no-install-recommends texlive-xetex texlive-fonts-recommended "
-       "texlive-plain-generic pandoc fonts-dejavu poppler-utils")
 
 
 def execute(paths, out_dir):
     """Run each notebook in a fresh kernel, in order, with notebooks/ as working directory."""
     executed = []
+    logging.getLogger("traitlets").setLevel(logging.ERROR)      # the kernel's start-up chatter
     for path in paths:
         nb = nbformat.read(path, as_version=4)
-        print(f"running {path.name} ...", flush=True)
+        start = time.perf_counter()
+        print(f"{path.name:32s}", end=" ", flush=True)
         try:
             NotebookClient(nb, timeout=1800, kernel_name="python3",
                            resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
         except CellExecutionError as err:
-            sys.exit(f"report: {path.name} failed, so the report was not built:\n{err}")
+            sys.exit(f"failed\nreport: {path.name} failed, so the report was not built:\n{err}")
+        print(f"{time.perf_counter() - start:6.1f} s", flush=True)
         out_dir.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, out_dir / path.name)
         executed.append(nb)
@@ -51,19 +52,9 @@ def execute(paths, out_dir):
 
 
 def merge(notebooks, author, date):
-    """One notebook: an opening paragraph, then every notebook's cells with fresh ids, no stderr."""
-    corpus = R.load_corpus()[1]
-    opening = nbformat.v4.new_markdown_cell(
-        "This report solves Assignment 4 of the KTH course DD2424 *Deep Learning in Data Science*: a "
-        "vanilla recurrent neural network, trained with AdaGrad, that writes text one character at a time. "
-        f"It was trained on **{corpus['name']}** ({corpus['characters']:,} characters, "
-        f"$K = {corpus['K']}$ distinct). Sections 1 to 4 answer the assignment's questions in its order; "
-        "section 5 does the course's bonus exercises and trains a much better model. Everything in it, "
-        "tables, figures and text, was computed by the notebooks in `notebooks/` with the NumPy module "
-        "`rnn_helpers.py`, and `make report` computes it again.")
+    """One notebook of every notebook's cells, with fresh ids and no stderr, and a title block."""
     merged = nbformat.v4.new_notebook(metadata=copy.deepcopy(notebooks[0].metadata))
     merged.metadata.update(title=TITLE, authors=[{"name": author}], date=date)
-    merged.cells.append(opening)
     for nb in notebooks:
         for cell in nb.cells:
             cell = copy.deepcopy(cell)
@@ -75,6 +66,8 @@ def merge(notebooks, author, date):
 
 
 def exporter(cls, template, **options):
+    """nbconvert's exporter with our template; cells tagged remove_cell (set-up, the checked cells
+    whose verdict the prose states) and remove_input (code that only displays) are hidden."""
     ex = cls(template_name=template, extra_template_basedirs=[str(TEMPLATES)], exclude_input=True,
              exclude_input_prompt=True, exclude_output_prompt=True, **options)
     ex.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={"remove_cell"}, remove_input_tags={
@@ -84,8 +77,17 @@ def exporter(cls, template, **options):
 
 
 def markdown_to_html(markdown):
-    """Markdown rendered by pandoc, as for the PDF, with math as MathML: the page needs no script."""
-    return convert_pandoc(markdown, "markdown", "html", extra_args=["--mathml"])
+    """Markdown rendered by pandoc, as for the PDF, with math as MathML: the page needs no script.
+    Zero-width spaces (break points for the PDF) are dropped: the page's CSS breaks generated text
+    anywhere, and a reader's search and copy see the text as it was written."""
+    return convert_pandoc(markdown.replace("\u200b", ""), "markdown", "html", extra_args=["--mathml"])
+
+
+def pandoc_to_latex(source, from_format, to_format, extra_args=None):
+    """nbconvert's convert_pandoc, with our filter (report/template/pandoc/latex.lua) on the way to LaTeX."""
+    if to_format == "latex":
+        extra_args = [*(extra_args or []), "--lua-filter", str(LATEX_FILTER)]
+    return convert_pandoc(source, from_format, to_format, extra_args=extra_args)
 
 
 def export_html(nb, path):
@@ -97,8 +99,10 @@ def export_html(nb, path):
 def export_pdf(nb, path, build_dir):
     """LaTeX from nbconvert, then XeLaTeX here, so that its log can be checked."""
     if not shutil.which("xelatex"):
-        sys.exit(f"report: XeLaTeX is not installed, so only the HTML was written. Install it with:\n  {APT}")
-    tex, resources = exporter(LatexExporter, "latex_report").from_notebook_node(nb)
+        sys.exit("report: XeLaTeX is not installed, so only the HTML was written. `make system` installs "
+                 "it (as root), or prints the command to run.")
+    tex, resources = exporter(LatexExporter, "latex_report",
+                              filters={"convert_pandoc": pandoc_to_latex}).from_notebook_node(nb)
     shutil.rmtree(build_dir, ignore_errors=True)
     build_dir.mkdir(parents=True)
     (build_dir / "report.tex").write_text(tex, encoding="utf-8")

@@ -1,0 +1,174 @@
+"""What the notebooks and the report need besides the math of rnn_helpers: the notebooks' common
+set-up, where a run keeps its files, measurements of generated text for the prose, and generated
+text as Markdown that reads the same in Jupyter, in the HTML and in the PDF."""
+import json
+import os
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+import rnn_helpers as R
+
+# The best training loss that public solutions of the assignment report, in nats per character
+# (a smooth loss of about 37.6 summed over 25 characters): the reference line of section 5.
+PUBLIC_BEST_TRAINING_LOSS = 1.50
+
+
+@dataclass
+class Corpus:
+    """The training text and its vocabulary, as every notebook uses them."""
+    text: str
+    info: dict                 # name, characters, K, sha256: what a run records about its data
+    char_to_ind: dict
+    ind_to_char: dict
+
+    @property
+    def name(self):
+        return self.info["name"]
+
+    @property
+    def K(self):
+        return len(self.char_to_ind)
+
+    @cached_property
+    def data(self):
+        """The whole text encoded: character indices (N,)."""
+        return R.encode(self.text, self.char_to_ind)
+
+    @cached_property
+    def vocabulary(self):
+        """The set of the corpus's words."""
+        return set(words(self.text))
+
+    @property
+    def runs(self):
+        """Where the runs on this corpus keep their files."""
+        return run_dir(self.name)
+
+
+def setup():
+    """The first lines of every notebook: figures as crisp PNG for the screen and vector PDF for the
+    report, and the corpus (from $RNN_CORPUS, data/goblet_book.txt or data/shakespeare.txt)."""
+    from matplotlib_inline.backend_inline import set_matplotlib_formats
+    set_matplotlib_formats("retina", "pdf")
+    text, info, char_to_ind, ind_to_char = R.load_corpus()
+    return Corpus(text, info, char_to_ind, ind_to_char)
+
+
+# ---------------------------------------------------------------------------------------------
+# Runs: the files a notebook leaves for the next ones
+# ---------------------------------------------------------------------------------------------
+
+def run_dir(corpus_name):
+    """runs/<corpus-name>/ ($RNN_RUNS replaces runs/; the tests point it at a temporary directory)."""
+    return Path(os.environ.get("RNN_RUNS") or R.ROOT / "runs") / corpus_name
+
+
+def load_run(corpus, name="run.json", notebook="02_training.ipynb"):
+    """A record that an earlier notebook wrote for this corpus, with a clear error when there is
+    none or when it was made from another text."""
+    path = corpus.runs / name
+    if not path.is_file():
+        raise FileNotFoundError(f"No {name} for the corpus {corpus.name!r} ({path} is missing): "
+                                f"run notebooks/{notebook} first.")
+    record = json.loads(path.read_text(encoding="utf-8"))
+    if record["corpus"]["sha256"] != corpus.info["sha256"]:
+        raise ValueError(f"{path} comes from another version of {corpus.name!r} (its sha256 differs): "
+                         f"run notebooks/{notebook} again.")
+    return record
+
+
+def write_json(path, obj):
+    """Write JSON atomically, so an interrupted run never leaves half a file."""
+    text = json.dumps(obj, indent=1, ensure_ascii=False).encode("utf-8")
+    R.atomic_write(path, lambda f: f.write(text))
+
+
+# ---------------------------------------------------------------------------------------------
+# Measuring generated text, so that the prose claims only what a run shows
+# ---------------------------------------------------------------------------------------------
+
+def words(text):
+    """The words of a text: runs of letters and apostrophes."""
+    return re.findall(r"[A-Za-z']+", text)
+
+
+def word_stats(text, vocabulary):
+    """(share of the text's words that are in `vocabulary`, distinct words / words)."""
+    ws = words(text)
+    if not ws:
+        return 0.0, 0.0
+    return sum(w in vocabulary for w in ws) / len(ws), len(set(ws)) / len(ws)
+
+
+# name: (what it measures, per 1000 characters of text)
+SURFACE = {
+    "line breaks": lambda t: t.count("\n"),
+    "quotation marks": lambda t: t.count('"'),
+    "sentence ends (. ! ?) followed by a space or line break": lambda t: len(re.findall(r"[.!?](?=[ \n])", t)),
+    "capitalised words": lambda t: len(re.findall(r"\b[A-Z][a-z]+", t)),
+    "lines in capitals alone (speakers' names)": lambda t: len(re.findall(r"^[A-Z][A-Z ]+$", t, flags=re.M)),
+}
+
+
+def surface(text):
+    """Per 1000 characters of text, how often each feature of SURFACE occurs."""
+    return {name: 1000 * count(text) / max(1, len(text)) for name, count in SURFACE.items()}
+
+
+def shared_features(sample, corpus_text, low=0.5, high=2.0):
+    """The features of SURFACE that the corpus has and the sample has at a corpus-like rate (between
+    low and high times the corpus's), and those the corpus has that the sample lacks."""
+    mine, theirs = surface(sample), surface(corpus_text)
+    present = [k for k in SURFACE if theirs[k] > 0.05]
+    like = [k for k in present if low * theirs[k] <= mine[k] <= high * theirs[k]]
+    return like, [k for k in present if k not in like]
+
+
+def listing(items):
+    """'a', 'a and b', 'a, b and c'."""
+    items = list(items)
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
+
+
+# ---------------------------------------------------------------------------------------------
+# Generated text as Markdown
+# ---------------------------------------------------------------------------------------------
+
+ASCII_PUNCTUATION = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+NEWLINE, TAB, NBSP, ZWSP = "\u21b5", "\u21e5", "\u00a0", "\u200b"      # ↵ and ⇥ show \n and \t in tables
+
+
+def generated(text, line_breaks=False):
+    """Text the model wrote, as Markdown that shows it character for character, in spans of class
+    "generated" (monospace, without typographic quotes, dashes or ligatures: report/template).
+    Every ASCII punctuation character is escaped, so none is markup; tabs are shown as ⇥; leading
+    spaces and runs of spaces are non-breaking, so none collapses; a zero-width space follows every
+    other character, so that a line may break anywhere in text without spaces. Newlines are shown
+    as ↵, or with line_breaks as line breaks (a blank line kept as a line with a space)."""
+    if not line_breaks:
+        return generated_span(text.replace("\n", NEWLINE))
+    return "  \n".join(generated_span(line or NBSP) for line in text.split("\n"))
+
+
+def generated_span(line):
+    line = re.sub(r"^ +|(?<= ) ", lambda spaces: NBSP * len(spaces.group()), line.replace("\t", TAB))
+    marked = "".join(ch if ch == " " else ("\\" + ch if ch in ASCII_PUNCTUATION else ch) + ZWSP for ch in line)
+    return f'<span class="generated">{marked}</span>'
+
+
+def passage(text):
+    """A passage the model wrote, as a Markdown block quote that keeps its lines."""
+    return "\n".join("> " + line for line in generated(text, line_breaks=True).split("\n"))
+
+
+def markdown_table(header, rows, widths=None, caption=None):
+    """A Markdown pipe table; widths (relative dash counts) let long cells wrap in the PDF. The
+    caption, a paragraph above the table, is kept on the same page as the table's first rows."""
+    widths = widths or [3] * len(header)
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("-" * w for w in widths) + "|"]
+    table = "\n".join(lines + ["| " + " | ".join(str(c) for c in row) + " |" for row in rows])
+    return f'<span class="caption">{caption}</span>\n\n{table}' if caption else table
