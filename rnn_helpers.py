@@ -623,7 +623,8 @@ def train(rnn, data, n_updates, config=None, *, state=None, rng=None, validation
     best, state.best_rnn = flat_views(state.best_rnn)
     step_fn = OPTIMIZERS[config.optimizer][0]
     tmp = np.empty_like(theta)
-    history = np.concatenate([state.smooth_loss, np.empty(n_updates)])
+    history = np.empty(state.update + n_updates)          # not touched beyond what is used
+    history[:state.update] = state.smooth_loss
     val_loss = [tuple(row) for row in state.val_loss]
     smooth = history[state.update - 1] if state.update else None
     hooks = set(hook_at) if hook else set()

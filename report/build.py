@@ -8,7 +8,6 @@ vanishing from the page.
 import argparse
 import copy
 import datetime
-import logging
 import re
 import shutil
 import subprocess
@@ -34,14 +33,13 @@ TITLE = "Assignment 4: a character-level RNN that writes text"
 def execute(paths, out_dir):
     """Run each notebook in a fresh kernel, in order, with notebooks/ as working directory."""
     executed = []
-    logging.getLogger("traitlets").setLevel(logging.ERROR)      # the kernel's start-up chatter
     for path in paths:
         nb = nbformat.read(path, as_version=4)
         start = time.perf_counter()
         print(f"{path.name:32s}", end=" ", flush=True)
         try:
             NotebookClient(nb, timeout=1800, kernel_name="python3",
-                           resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+                           resources={"metadata": {"path": str(NOTEBOOKS)}}).execute(stderr=subprocess.DEVNULL)
         except CellExecutionError as err:
             sys.exit(f"failed\nreport: {path.name} failed, so the report was not built:\n{err}")
         print(f"{time.perf_counter() - start:6.1f} s", flush=True)

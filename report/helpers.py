@@ -128,6 +128,24 @@ def shared_features(sample, corpus_text, low=0.5, high=2.0):
     return like, [k for k in present if k not in like]
 
 
+def surface_table(texts, corpus_text):
+    """Rows of a table: each feature of SURFACE per 1000 characters, in the corpus and in each text;
+    a feature the corpus lacks is said to be absent there."""
+    corpus_rates = surface(corpus_text)
+    rows = []
+    for name in SURFACE:
+        if corpus_rates[name] <= 0.05:
+            rows.append([name, "absent"] + ["—"] * len(texts))
+        else:
+            rows.append([name, f"{corpus_rates[name]:.1f}"] + [f"{surface(t)[name]:.1f}" for t in texts])
+    return rows
+
+
+def char_name(ch):
+    """A character as the prose names it: “a”, or in words where it would be invisible."""
+    return {" ": "a space", "\n": "a new line", "\t": "a tab"}.get(ch, f"“{generated(ch)}”")
+
+
 def listing(items):
     """'a', 'a and b', 'a, b and c'."""
     items = list(items)
@@ -147,7 +165,7 @@ def generated(text, line_breaks=False):
     "generated" (monospace, without typographic quotes, dashes or ligatures: report/template).
     Every ASCII punctuation character is escaped, so none is markup; tabs are shown as ⇥; leading
     spaces and runs of spaces are non-breaking, so none collapses; a zero-width space follows every
-    other character, so that a line may break anywhere in text without spaces. Newlines are shown
+    other character not followed by a space, so that a line may break anywhere in text without spaces. Newlines are shown
     as ↵, or with line_breaks as line breaks (a blank line kept as a line with a space)."""
     if not line_breaks:
         return generated_span(text.replace("\n", NEWLINE))
@@ -157,7 +175,8 @@ def generated(text, line_breaks=False):
 def generated_span(line):
     line = re.sub(r"^ +|(?<= ) ", lambda spaces: NBSP * len(spaces.group()), line.replace("\t", TAB))
     marked = "".join(ch if ch == " " else ("\\" + ch if ch in ASCII_PUNCTUATION else ch) + ZWSP for ch in line)
-    return f'<span class="generated">{marked}</span>'
+    # no break point right before a space: TeX could then no longer break at the space itself
+    return f'<span class="generated">{marked.replace(ZWSP + " ", " ")}</span>'
 
 
 def passage(text):
@@ -172,3 +191,48 @@ def markdown_table(header, rows, widths=None, caption=None):
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("-" * w for w in widths) + "|"]
     table = "\n".join(lines + ["| " + " | ".join(str(c) for c in row) + " |" for row in rows])
     return f'<span class="caption">{caption}</span>\n\n{table}' if caption else table
+
+
+# ---------------------------------------------------------------------------------------------
+# Models and runs as the notebooks hand them on
+# ---------------------------------------------------------------------------------------------
+
+def save_best_model(path, state, ind_to_char):
+    """The run's best model (U, W, V, b, c, chars), with where it was at its best update: the
+    hidden state h0 (m,) and the input character x0 that a passage from it starts with."""
+    R.save_model(path, state.best_rnn, ind_to_char, h0=state.best_h, x0=np.array(state.best_x))
+
+
+def load_best_model(path, corpus):
+    """(rnn, h0, x0) from save_best_model's file."""
+    rnn, _, _ = R.load_model(path, corpus.char_to_ind)
+    z = R.load_npz(path)
+    return rnn, z["h0"], int(z["x0"])
+
+
+def summary(state, **extra):
+    """What later notebooks need from a training run: its size, time and losses per character."""
+    return dict(updates=state.update, wall_time=state.wall_time, characters_per_update=state.characters_per_update,
+                train_loss=float(state.smooth_loss[-1]) / state.characters_per_update,
+                val_loss=state.val_loss.tolist(), **extra)
+
+
+def gap_words(train_loss, val_loss):
+    """How the held-out loss compares with the training loss (both per character), in words that
+    claim no cause: a gap may be overfitting or a held-out text harder than the rest."""
+    gap = val_loss - train_loss
+    if abs(gap) < 0.05:
+        return "the two are within 0.05 nats of each other"
+    return f"the held-out loss is {abs(gap):.2f} nats {'higher' if gap > 0 else 'lower'}"
+
+
+def retrain_assignment_network(corpus, run, data, validation, seconds, validate_every, **options):
+    """Section 2's network, with its m, σ, η, τ, dtype and seeds from run.json, trained again on data
+    (N,) for `seconds`, its held-out loss on validation measured every validate_every updates;
+    options (optimizer=..., chunk_length=...) change the training. Returns the TrainState."""
+    cfg = run["config"]
+    rnn = R.init_rnn(corpus.K, cfg["m"], sig=cfg["sig"], rng=np.random.default_rng(cfg["seed"]), dtype=cfg["dtype"])
+    config = R.TrainConfig(eta=cfg["eta"], seq_length=cfg["seq_length"], time_budget=seconds,
+                           validate_every=validate_every)
+    return R.train(rnn, data, 10**9, config, validation=validation, rng=np.random.default_rng(cfg["seed"] + 1),
+                   **options)

@@ -1,0 +1,117 @@
+"""The model: its loss against hand computation, its gradients against two numerical ones."""
+import math
+
+import numpy as np
+import pytest
+
+import rnn_helpers as R
+
+TOL = R.GRADIENT_TOLERANCES
+
+
+def random_sequence(K, T, seed=0):
+    data = np.random.default_rng(seed).integers(0, K, T + 1)
+    return data[:-1], data[1:]
+
+
+def test_init_rnn_shapes_and_distribution():
+    rnn = R.init_rnn(80, 100, sig=0.01, rng=np.random.default_rng(1))
+    assert {k: v.shape for k, v in rnn.items()} == {"U": (100, 80), "W": (100, 100), "V": (80, 100),
+                                                     "b": (100,), "c": (80,)}
+    assert not rnn["b"].any() and not rnn["c"].any()
+    assert rnn["W"].mean() == pytest.approx(0, abs=3e-4) and rnn["W"].std() == pytest.approx(0.01, rel=0.02)
+
+
+def test_loss_of_a_model_with_zero_parameters_is_T_log_K():
+    rnn = R.init_rnn(7, 3, sig=0.0)
+    x, y = random_sequence(7, 10)
+    assert R.compute_loss(rnn, x, y, np.zeros(3)) == pytest.approx(10 * math.log(7))
+
+
+def test_loss_on_a_hand_checkable_case():
+    # K = 2, m = 1, two steps, every quantity written out with scalars
+    rnn = {"U": np.array([[0.5, -1.0]]), "W": np.array([[2.0]]), "V": np.array([[1.5], [-0.5]]),
+           "b": np.array([0.1]), "c": np.array([0.0, 0.2])}
+    x, y, h = [0, 1], [1, 0], 0.3
+    expected = 0.0
+    for xt, yt in zip(x, y):
+        h = math.tanh(2.0 * h + [0.5, -1.0][xt] + 0.1)
+        o = [1.5 * h, -0.5 * h + 0.2]
+        expected -= o[yt] - math.log(math.exp(o[0]) + math.exp(o[1]))
+    assert R.compute_loss(rnn, x, y, np.array([0.3])) == pytest.approx(expected, rel=1e-13)
+
+
+@pytest.fixture(scope="module", params=[5, 100], ids=lambda m: f"m={m}")
+def gradients(request):
+    """Analytic, central-difference and complex-step gradients, T = 25, float64, course's init."""
+    m, K, T = request.param, 80, 25
+    rnn = R.init_rnn(K, m, sig=0.01, rng=np.random.default_rng(m))
+    x, y = random_sequence(K, T, seed=m)
+    h0 = np.zeros(m)
+    return (R.compute_grads(rnn, x, y, h0), R.compute_grads_num(rnn, x, y, h0, h=1e-4),
+            R.compute_grads_complex(rnn, x, y, h0))
+
+
+def test_analytic_gradients_match_complex_step_on_every_entry(gradients):
+    # |ga - gn| / max(1e-12, |ga| + |gn|) on every entry, against a numerical gradient exact to rounding
+    analytic, _, exact = gradients
+    for k in R.PARAMS:
+        assert analytic[k].shape == exact[k].shape
+        assert R.relative_error(analytic[k], exact[k]) < TOL["complex_max_rel"], k
+
+
+def test_analytic_gradients_match_central_differences(gradients):
+    # Central differences with h = 1e-4 are accurate to about 1e-9 in absolute terms (truncation
+    # h^2 f'''/6 plus rounding), so entries near zero can show large entrywise relative errors;
+    # the absolute difference and the relative error of the whole array are the sound measures.
+    analytic, central, _ = gradients
+    for k, c in R.compare_gradients(analytic, central).items():
+        assert c["max_abs"] < TOL["central_max_abs"] and c["array_rel"] < TOL["central_array_rel"], k
+
+
+def test_where_central_differences_disagree_the_error_is_theirs(gradients):
+    analytic, central, exact = gradients
+    for k in R.PARAMS:
+        np.testing.assert_allclose(np.abs(central[k] - analytic[k]), np.abs(central[k] - exact[k]),
+                                   rtol=1e-2, atol=1e-12, err_msg=k)
+
+
+def test_a_wrong_gradient_is_caught():
+    rnn = R.init_rnn(10, 4, rng=np.random.default_rng(0))
+    x, y = random_sequence(10, 25)
+    good = R.compute_grads(rnn, x, y, np.zeros(4))
+    numeric = R.compute_grads_num(rnn, x, y, np.zeros(4))
+    assert R.relative_error(good["W"] * 1.001, numeric["W"]) > 1e-4
+
+
+def test_batched_sequences_give_the_sum_of_their_losses_and_gradients():
+    K, m, T, B = 9, 6, 7, 3
+    rnn = R.init_rnn(K, m, sig=0.2, rng=np.random.default_rng(0))
+    X, Y = np.random.default_rng(1).integers(0, K, (2, T, B))
+    H0 = np.random.default_rng(2).uniform(-0.5, 0.5, (B, m))
+    loss, cache = R.forward(rnn, X, Y, H0)
+    grads = R.backward(rnn, cache)
+    singles = [R.forward(rnn, X[:, i], Y[:, i], H0[i]) for i in range(B)]
+    assert loss == pytest.approx(sum(s[0] for s in singles), rel=1e-12)
+    for k in R.PARAMS:
+        np.testing.assert_allclose(grads[k], sum(R.backward(rnn, s[1])[k] for s in singles), atol=1e-12)
+
+
+def test_batched_gradients_match_complex_step():
+    K, m, T, B = 11, 7, 25, 4
+    rnn = R.init_rnn(K, m, sig=0.1, rng=np.random.default_rng(0))
+    X, Y = np.random.default_rng(1).integers(0, K, (2, T, B))
+    H0 = np.random.default_rng(2).uniform(-0.5, 0.5, (B, m))
+    analytic, exact = R.compute_grads(rnn, X, Y, H0), R.compute_grads_complex(rnn, X, Y, H0)
+    for k in R.PARAMS:
+        assert R.relative_error(analytic[k], exact[k]) < TOL["complex_max_rel"], k
+
+
+def test_evaluate_is_the_mean_loss_per_character():
+    K, m = 6, 5
+    rnn = R.init_rnn(K, m, sig=0.3, rng=np.random.default_rng(0))
+    data = np.random.default_rng(1).integers(0, K, 1001)
+    assert R.evaluate(rnn, data, n_streams=1) == pytest.approx(R.compute_loss(rnn, data[:-1], data[1:], np.zeros(m)) / 1000)
+    streams = [R.compute_loss(rnn, data[i * 250:(i + 1) * 250], data[i * 250 + 1:(i + 1) * 250 + 1], np.zeros(m))
+               for i in range(4)]
+    assert R.evaluate(rnn, data, n_streams=4) == pytest.approx(sum(streams) / 1000)

@@ -1,0 +1,203 @@
+"""Training: the course's rules (sequences, hidden state, epochs, clipping, AdaGrad, smooth loss, best
+model), and the options beyond them (mini-batches, random order, held-out text, Adam, decay)."""
+import numpy as np
+import pytest
+
+import rnn_helpers as R
+
+
+def test_one_adagrad_step_is_the_formula():
+    K, m = 10, 6
+    data = np.random.default_rng(0).integers(0, K, 200)
+    rnn = R.init_rnn(K, m, sig=0.5, rng=np.random.default_rng(1))
+    before = {k: v.copy() for k, v in rnn.items()}
+    arrays = {k: rnn[k] for k in R.PARAMS}
+    g = R.compute_grads(before, data[:25], data[1:26], np.zeros(m))
+    R.train(rnn, data, 1, eta=0.1)
+    for k in R.PARAMS:
+        gk = np.clip(g[k], -5, 5)
+        np.testing.assert_allclose(rnn[k], before[k] - 0.1 * gk / np.sqrt(gk ** 2 + 1e-8), rtol=1e-12, atol=1e-15)
+        assert rnn[k] is arrays[k]                       # updated in place: the same arrays
+
+
+def test_gradients_are_clipped_before_the_update():
+    K, m = 10, 6
+    data = np.random.default_rng(0).integers(0, K, 200)
+    rnn = R.init_rnn(K, m, sig=3.0, rng=np.random.default_rng(1))        # huge gradients
+    g = R.compute_grads({k: v.copy() for k, v in rnn.items()}, data[:25], data[1:26], np.zeros(m))
+    assert max(np.abs(v).max() for v in g.values()) > 5
+    state = R.train(rnn, data, 1)
+    for k in R.PARAMS:
+        np.testing.assert_allclose(state.moments["m"][k], np.clip(g[k], -5, 5) ** 2, rtol=1e-12)
+
+
+def test_sequence_hidden_state_and_epoch_rules_on_a_tiny_book():
+    K, m, T = 6, 4, 25
+    data = np.random.default_rng(0).integers(0, K, 60)
+    rnn = R.init_rnn(K, m, sig=0.5, rng=np.random.default_rng(1))
+    seen = []
+    R.train(rnn, data, 5, seq_length=T, hook=lambda u, rnn, hprev, x0, st: seen.append(
+        (u, st.e, st.epoch, hprev.copy(), x0)), hook_at=range(1, 6))
+    # 60 characters hold sequences at e = 0 and e = 25; e = 50 would need data[75]: a new epoch
+    assert [(u, e, epoch) for u, e, epoch, _, _ in seen] == [(1, 0, 1), (2, 25, 1), (3, 0, 2), (4, 25, 2),
+                                                             (5, 0, 3)]
+    assert [x0 for *_, x0 in seen] == [data[0], data[25], data[0], data[25], data[0]]
+    assert not seen[0][3].any() and not seen[2][3].any() and not seen[4][3].any()   # h = 0 per epoch
+    assert seen[1][3].any() and seen[3][3].any()                                    # carried over
+    assert R.updates_per_epoch(60, T) == 2
+
+
+def test_hprev_carried_over_is_the_last_hidden_state_of_the_previous_sequence():
+    K, m = 6, 4
+    data = np.random.default_rng(0).integers(0, K, 200)
+    rnn = R.init_rnn(K, m, sig=0.5, rng=np.random.default_rng(1))
+    _, cache = R.forward({k: v.copy() for k, v in rnn.items()}, data[:25], data[1:26], np.zeros(m))
+    seen = []
+    R.train(rnn, data, 2, hook=lambda u, rnn, hprev, x0, st: seen.append(hprev.copy()), hook_at=[2])
+    np.testing.assert_array_equal(seen[0], cache.H[-1])
+
+
+def test_smooth_loss_and_the_best_model_are_those_of_the_best_update(forward_spy):
+    K, m = 8, 10
+    data = np.random.default_rng(0).integers(0, 3, 3000)       # an easy text: only 3 characters
+    rnn = R.init_rnn(K, m, rng=np.random.default_rng(1), dtype=np.float32)
+    models = []
+    R.train(rnn, data, 300, hook=lambda u, rnn, hprev, x0, st: models.append(
+        ({k: rnn[k].copy() for k in R.PARAMS}, hprev.copy(), x0)), hook_at=range(1, 301))
+    rnn = R.init_rnn(K, m, rng=np.random.default_rng(1), dtype=np.float32)
+    forward_spy.clear()
+    state = R.train(rnn, data, 300)
+    expected = [float(forward_spy[0][3])]
+    for *_, loss in forward_spy[1:]:
+        expected.append(0.999 * expected[-1] + 0.001 * float(loss))
+    assert state.smooth_loss.dtype == np.float64                       # in float32 training too
+    np.testing.assert_allclose(state.smooth_loss, expected, rtol=1e-12)
+    best = int(np.argmin(state.smooth_loss))
+    assert state.best_update == best + 1 and state.best_smooth_loss == state.smooth_loss[best]
+    params, hprev, x0 = models[best]                                   # before update best + 1 ...
+    for k in R.PARAMS:                                                 # ... whose forward pass it was
+        np.testing.assert_array_equal(state.best_rnn[k], params[k])
+    np.testing.assert_array_equal(state.best_h, hprev)
+    assert state.best_x == x0
+    assert state.smooth_loss[-1] < state.smooth_loss[0]
+
+
+def test_after_a_divergence_the_best_model_is_finite(tmp_path):
+    K, m = 6, 5
+    data = np.random.default_rng(0).integers(0, K, 500)
+    rnn = R.init_rnn(K, m, rng=np.random.default_rng(1))
+    state = R.train(rnn, data, 10)
+    rnn["V"][0, 0] = 1e300                                  # what an exploding update leaves behind
+    with pytest.raises(R.TrainingDiverged, match="update 11") as err:
+        R.train(rnn, data, 10, state=state)
+    assert all(np.isfinite(v).all() for v in err.value.state.best_rnn.values())
+    assert err.value.state.best_update <= 10 and np.isfinite(err.value.state.best_smooth_loss)
+
+
+def test_float32_training_stays_float32():
+    data = np.random.default_rng(0).integers(0, 8, 500)
+    rnn = R.init_rnn(8, 10, rng=np.random.default_rng(1), dtype=np.float32)
+    state = R.train(rnn, data, 20)
+    assert all(v.dtype == np.float32 for v in list(rnn.values()) + list(state.best_rnn.values()))
+
+
+def test_a_config_and_keyword_options_are_the_same():
+    data = np.random.default_rng(0).integers(0, 8, 2000)
+    a = R.train(R.init_rnn(8, 6, rng=np.random.default_rng(1)), data, 30,
+                R.TrainConfig(eta=0.05, seq_length=10, batch_size=2))
+    b = R.train(R.init_rnn(8, 6, rng=np.random.default_rng(1)), data, 30, eta=0.05, seq_length=10, batch_size=2)
+    np.testing.assert_array_equal(a.smooth_loss, b.smooth_loss)
+    assert a.config == b.config == R.TrainConfig(eta=0.05, seq_length=10, batch_size=2)
+
+
+def test_mini_batches_read_b_streams_side_by_side(forward_spy):
+    K, m, T, B = 6, 4, 5, 3
+    data = np.random.default_rng(0).integers(0, K, 3 * 40)          # three streams of 40 characters
+    state = R.train(R.init_rnn(K, m, rng=np.random.default_rng(1)), data, 9, seq_length=T, batch_size=B)
+    per_epoch = R.updates_per_epoch(40, T)                             # 7 sequences per stream
+    for u, (X, Y, h0, _) in enumerate(forward_spy):
+        e = (u % per_epoch) * T
+        for b in range(B):
+            np.testing.assert_array_equal(X[:, b], data[b * 40 + e:b * 40 + e + T])
+            np.testing.assert_array_equal(Y[:, b], data[b * 40 + e + 1:b * 40 + e + T + 1])
+        assert h0.shape == (B, m) and h0.any() == (u % per_epoch != 0)
+    assert state.epoch == 2 and state.smooth_loss.shape == (9,)
+
+
+def test_random_order_visits_every_chunk_once_per_epoch_from_h0(forward_spy):
+    T, C, n_chunks, B = 4, 13, 10, 2               # a chunk of 13 holds sequences at 0, 4 and 8
+    data = np.arange(n_chunks * C)                 # each character is its own position
+    state = R.train(R.init_rnn(len(data), 3, rng=np.random.default_rng(0)), data, 60, seq_length=T,
+                    chunk_length=C, batch_size=B, rng=np.random.default_rng(3))
+    assert state.epoch == 4                         # 3 sequences x 10 chunks / 2 streams = 15 per epoch
+    for epoch in range(4):
+        updates = forward_spy[epoch * 15:(epoch + 1) * 15]
+        chunks = [X[0, b] // C for X, *_ in updates[::3] for b in range(B)]
+        assert sorted(chunks) == list(range(n_chunks))                 # every chunk once
+        for i, (X, _, h0, _) in enumerate(updates):
+            np.testing.assert_array_equal(X[:, 0] % C, np.arange(T) + (i % 3) * T)   # in order within it
+            assert (i % 3 == 0) == (not h0.any())                      # h = 0 as a chunk starts
+    assert len({tuple((X[0] // C).tolist()) for X, *_ in forward_spy[::3]}) > 4      # the order changes
+
+
+def test_held_out_text_is_never_trained_on(forward_spy):
+    data = np.arange(1000)                          # each character is its own position
+    train_part, held_out = R.split_corpus(data, 0.05)
+    assert len(held_out) == 50
+    np.testing.assert_array_equal(np.concatenate([train_part, held_out]), data)
+    for options in (dict(), dict(batch_size=4), dict(chunk_length=100, batch_size=3)):
+        forward_spy.clear()
+        R.train(R.init_rnn(len(data), 3, rng=np.random.default_rng(1)), train_part, 200, **options)
+        assert max(Y.max() for _, Y, *_ in forward_spy) < len(train_part)   # no target in the held-out part
+
+
+def test_validation_is_recorded_and_time_budget_stops_training():
+    K = 6
+    data = np.random.default_rng(0).integers(0, K, 5000)
+    train_part, held_out = R.split_corpus(data)
+    state = R.train(R.init_rnn(K, 8, rng=np.random.default_rng(1)), train_part, 50, validation=held_out,
+                    validate_every=20)
+    assert state.val_loss[:, 0].tolist() == [20, 40, 50]
+    assert np.all(state.val_loss[:, 1] > 0)
+    quick = R.train(R.init_rnn(K, 8, rng=np.random.default_rng(1)), train_part, 10**9, time_budget=0.2)
+    assert 0 < quick.update < 10**9 and quick.smooth_loss.shape == (quick.update,)
+
+
+def test_one_adam_step_is_the_formula():
+    K, m = 10, 6
+    data = np.random.default_rng(0).integers(0, K, 200)
+    rnn = R.init_rnn(K, m, sig=0.5, rng=np.random.default_rng(1))
+    before = {k: v.copy() for k, v in rnn.items()}
+    grads = [R.compute_grads(before, data[:25], data[1:26], np.zeros(m))]
+    R.train(rnn, data, 1, eta=0.01, optimizer="adam")
+    after_one = {k: v.copy() for k, v in rnn.items()}
+    _, cache = R.forward(before, data[:25], data[1:26], np.zeros(m))
+    grads.append(R.compute_grads(after_one, data[25:50], data[26:51], cache.H[-1]))
+    R.train(rnn := {k: v.copy() for k, v in before.items()}, data, 2, eta=0.01, optimizer="adam")
+    b1, b2, eps = 0.9, 0.999, 1e-8
+    for k in R.PARAMS:
+        theta, mo, v = before[k], 0.0, 0.0
+        for t, g in enumerate(grads, start=1):
+            g = np.clip(g[k], -5, 5)
+            mo, v = b1 * mo + (1 - b1) * g, b2 * v + (1 - b2) * g ** 2
+            theta = theta - 0.01 * (mo / (1 - b1 ** t)) / (np.sqrt(v / (1 - b2 ** t)) + eps)
+            if t == 1:
+                np.testing.assert_allclose(after_one[k], theta, rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(rnn[k], theta, rtol=1e-10, atol=1e-14)
+
+
+def test_decay_lowers_eta_linearly_over_the_run():
+    K, m = 10, 6
+    data = np.random.default_rng(0).integers(0, K, 200)
+    rnn = R.init_rnn(K, m, sig=0.5, rng=np.random.default_rng(1))
+    before = {k: v.copy() for k, v in rnn.items()}
+    R.train(rnn, data, 1, eta=0.1)                                  # the first of 2 decayed steps: eta
+    decayed = {k: v.copy() for k, v in before.items()}
+    R.train(decayed, data, 2, eta=0.1, decay=True)
+    _, cache = R.forward(before, data[:25], data[1:26], np.zeros(m))
+    g1 = R.compute_grads(before, data[:25], data[1:26], np.zeros(m))
+    g2 = R.compute_grads(rnn, data[25:50], data[26:51], cache.H[-1])
+    for k in R.PARAMS:
+        a, b = np.clip(g1[k], -5, 5), np.clip(g2[k], -5, 5)
+        expected = rnn[k] - 0.05 * b / np.sqrt(a ** 2 + b ** 2 + 1e-8)   # the second step: eta / 2
+        np.testing.assert_allclose(decayed[k], expected, rtol=1e-10, atol=1e-14)
