@@ -156,6 +156,7 @@ def init_rnn(K, m=100, sig=0.01, rng=None, dtype=np.float64):
 
 
 def param_shapes(K, m):
+    """The shape of each parameter for K characters and m hidden units."""
     return {"U": (m, K), "W": (m, m), "V": (K, m), "b": (m,), "c": (K,)}
 
 
@@ -190,6 +191,7 @@ def softmax(o):
 
 @functools.lru_cache
 def identity(K, dtype):
+    """The K x K identity, made once per K and dtype and read-only: one-hot vectors are its rows."""
     eye = np.eye(K, dtype=dtype)
     eye.flags.writeable = False
     return eye
@@ -368,6 +370,7 @@ def synthesize(rnn, h0, x0, n, rng, temperature=1.0, top_p=1.0):
 
 
 def check_hidden(h, shape, name):
+    """h as an array, if it is real, finite and of the given shape."""
     h = np.asarray(h)
     if h.shape != shape or not np.isrealobj(h) or not np.isfinite(h).all():
         raise ValueError(f"{name} must be a finite real array of shape {shape}, got shape {h.shape}.")
@@ -660,17 +663,18 @@ def train(rnn, data, n_updates, config=None, *, state=None, rng=None, validation
                 if validation is not None and state.update % config.validate_every == 0:
                     val_loss.append((state.update, evaluate(views, validation), state.wall_time + elapsed))
                 if bar is not None:
-                    show_progress(bar, state, smooth, elapsed)
+                    show_progress(bar, done + 1, elapsed, smooth / state.characters_per_update)
                 if checkpoint and state.update % config.checkpoint_every == 0:
                     save_checkpoint(checkpoint, copy_back(rnn, views), record(state, history, val_loss))
-        finally:
+        finally:                                # also after a divergence: the last good state
             state.wall_time += time.perf_counter() - start
             copy_back(rnn, views)
+            record(state, history, val_loss)
             if bar is not None:
                 bar.close()
         if validation is not None and state.update and (not val_loss or val_loss[-1][0] != state.update):
             val_loss.append((state.update, evaluate(rnn, validation), state.wall_time))
-        record(state, history, val_loss)
+            record(state, history, val_loss)
         if checkpoint:
             save_checkpoint(checkpoint, rnn, state)
     if interrupt.requested:
@@ -679,6 +683,7 @@ def train(rnn, data, n_updates, config=None, *, state=None, rng=None, validation
 
 
 def new_state(rnn, config, reading, ind_to_char, rng):
+    """The TrainState of a run that starts now: h = 0, moments 0, the best model the initial one."""
     rng = rng or np.random.default_rng()
     m, dtype, B = rnn["W"].shape[0], rnn["W"].dtype, config.batch_size
     return TrainState(config, ind_to_char, rng=rng, order=epoch_order(reading, config, rng),
@@ -732,12 +737,14 @@ def learning_rate(config, done, n_updates, elapsed):
 
 
 def record(state, history, val_loss):
+    """Copy the smooth loss so far (the first state.update entries) and the held-out losses into state."""
     state.smooth_loss = history[:state.update].copy()
     state.val_loss = np.array(val_loss, dtype=float).reshape(-1, 3)
     return state
 
 
 def copy_back(rnn, views):
+    """Write the trained parameters back into rnn's own arrays."""
     for k in PARAMS:
         rnn[k][...] = views[k]
     return rnn
@@ -771,6 +778,7 @@ def check_data(data, K, name):
 
 
 def check_reading(n, config, reading):
+    """A clear error unless a text of n characters holds the streams and chunks that config asks for."""
     T, B, C = config.seq_length, config.batch_size, config.chunk_length
     if n // B < T + 1:
         raise ValueError(f"The corpus has {n} characters; training needs at least seq_length + 1 = "
@@ -800,12 +808,13 @@ def progress_bar(n_updates, time_budget):
     return tqdm(total=n_updates, unit="upd", desc="updates", mininterval=0.5)
 
 
-def show_progress(bar, state, smooth, elapsed):
-    if state.update % 100:
+def show_progress(bar, done, elapsed, loss_per_character):
+    """Every 100 updates of this call: move the bar (updates, or seconds of the budget) and show the
+    smooth loss per character."""
+    if done % 100:
         return
-    bar.update((round(elapsed) if bar.unit == "s" else state.update) - bar.n)
-    bar.set_postfix_str(f"update {state.update:,}, loss {smooth / state.characters_per_update:.3f} nats/char",
-                        refresh=False)
+    bar.update((round(elapsed) if bar.unit == "s" else done) - bar.n)
+    bar.set_postfix_str(f"loss {loss_per_character:.3f} nats/char", refresh=False)
 
 
 class deferred_interrupt:
@@ -871,6 +880,7 @@ def load_model(path, char_to_ind=None):
 
 
 def model_from(z, path, char_to_ind):
+    """(rnn, char_to_ind, ind_to_char) from the arrays z of a model file, checked as load_model promises."""
     try:
         rnn = {k: z[k] for k in PARAMS}
         chars = [chr(c) for c in z["chars"]] if z["chars"].dtype.kind in "iu" else [str(c) for c in z["chars"]]
@@ -891,6 +901,7 @@ def model_from(z, path, char_to_ind):
 
 
 def load_npz(path):
+    """Every array of an .npz file, with clear errors for a missing, unreadable or corrupt file."""
     path = Path(path)
     check_readable(path, "Train a model first (notebooks/02_training.ipynb).")
     try:

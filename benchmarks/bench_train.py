@@ -9,13 +9,11 @@ Run it with `make bench`.
 import statistics
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import rnn_helpers as R                                   # noqa: E402
-from minchar_baseline import train_baseline               # noqa: E402
+import rnn_helpers as R
+from minchar_baseline import train_baseline               # beside this script
 
 ROUNDS, OURS_UPDATES, BASELINE_UPDATES, TARGET = 7, 3000, 600, 5.0
 BATCH_SIZES, BATCH_SECONDS = (1, 8, 32, 64), 3.0

@@ -236,3 +236,13 @@ def retrain_assignment_network(corpus, run, data, validation, seconds, validate_
                            validate_every=validate_every)
     return R.train(rnn, data, 10**9, config, validation=validation, rng=np.random.default_rng(cfg["seed"] + 1),
                    **options)
+
+
+def notebook_parameters(name):
+    """The values that the `parameters` cell of notebooks/<name> sets (tests and benchmarks read the
+    settings from there, so that they follow the report)."""
+    nb = json.loads((R.ROOT / "notebooks" / name).read_text(encoding="utf-8"))
+    cell = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
+    values = {}
+    exec("".join(cell["source"]), values)
+    return values

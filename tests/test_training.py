@@ -90,8 +90,10 @@ def test_after_a_divergence_the_best_model_is_finite(tmp_path):
     rnn["V"][0, 0] = 1e300                                  # what an exploding update leaves behind
     with pytest.raises(R.TrainingDiverged, match="update 11") as err:
         R.train(rnn, data, 10, state=state)
-    assert all(np.isfinite(v).all() for v in err.value.state.best_rnn.values())
-    assert err.value.state.best_update <= 10 and np.isfinite(err.value.state.best_smooth_loss)
+    diverged = err.value.state
+    assert all(np.isfinite(v).all() for v in diverged.best_rnn.values())
+    assert diverged.best_update <= 10 and np.isfinite(diverged.best_smooth_loss)
+    assert diverged.update == 10 and len(diverged.smooth_loss) == 10          # the last good state
 
 
 def test_float32_training_stays_float32():
@@ -201,3 +203,14 @@ def test_decay_lowers_eta_linearly_over_the_run():
         a, b = np.clip(g1[k], -5, 5), np.clip(g2[k], -5, 5)
         expected = rnn[k] - 0.05 * b / np.sqrt(a ** 2 + b ** 2 + 1e-8)   # the second step: eta / 2
         np.testing.assert_allclose(decayed[k], expected, rtol=1e-10, atol=1e-14)
+
+
+def test_the_progress_bar_counts_this_calls_updates_or_seconds(capsys):
+    data = np.random.default_rng(0).integers(0, 8, 5000)
+    state = R.train(R.init_rnn(8, 6, rng=np.random.default_rng(1)), data, 300)
+    R.train(R.init_rnn(8, 6, rng=np.random.default_rng(1)), data, 200, state=state, progress=True)
+    bar = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
+    assert "200/200" in bar and "nats/char" in bar
+    R.train(R.init_rnn(8, 6, rng=np.random.default_rng(1)), data, 10**9, time_budget=1.0, progress=True)
+    bar = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
+    assert "/1 s" in bar and "nats/char" in bar and "1000000000" not in bar
