@@ -1,7 +1,6 @@
 """Every bad input is stopped at the door, before any work, with an error that says what is wrong
 and what to do; one test per class of mistake."""
 import os
-import stat
 
 import numpy as np
 import pytest
