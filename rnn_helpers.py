@@ -7,15 +7,16 @@ indices into a vocabulary of K characters) and hidden size m:
     h_t = tanh(a_t)
     o_t = V h_t + c                    V (K, m), c (K,)
     p_t = softmax(o_t)
-    L   = sum_t -log p_t[y_t]          summed over t, as in the course
+    L   = sum_t -log p_t[y_t]          summed over t (the 2017-24 handout), or averaged over t
+                                       with loss="mean" (the 2025-26 handout)
 
 Shapes: a sequence is an int array of shape (T,), or (T, B) for B sequences side by side; hidden
 states are (m,) or (B, m), so every product is written with h as a row vector: `h.dot(W.T)` is W h.
 Whatever does not depend on the recurrence is computed for all t at once; only the two loops over
 time (forward and backward) are in Python.
 
-Contents: the corpus; the model (forward, backward); gradient checks; synthesis; optimizers;
-training; saving and loading. Public functions check their inputs and say what is wrong.
+Contents: the corpus; the model (forward, backward); gradient checks (central differences, complex
+step, autograd); synthesis; optimizers; training; saving and loading. Public functions check their inputs and say what is wrong.
 """
 import dataclasses
 import functools
@@ -36,6 +37,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent
 PARAMS = ("U", "W", "V", "b", "c")
+LOSSES = ("sum", "mean")                  # the loss of a sequence: summed (2017-24) or averaged (2025-26)
 # The gradient check's pass marks, used by the tests and by notebook 1. Central differences are
 # judged in absolute terms and as whole arrays (their error, ~1e-10, does not shrink with the
 # gradient entry); the complex step, exact to rounding, entry by entry.
@@ -143,16 +145,30 @@ def split_corpus(data, held_out=0.05):
 # ---------------------------------------------------------------------------------------------
 
 def init_rnn(K, m=100, sig=0.01, rng=None, dtype=np.float64):
-    """U (m, K), W (m, m), V (K, m) ~ N(0, sig^2) and b (m,) = c (K,) = 0, in float32 or float64."""
+    """U (m, K), W (m, m), V (K, m) ~ N(0, sig^2) and b (m,) = c (K,) = 0, in float32 or float64.
+
+    sig: one standard deviation for U, W and V (the 2017-24 handout: 0.01), or one each, as a dict
+    {"U": ..., "W": ..., "V": ...} (see init_2025).
+    """
     K, m = count("K", K, 1), count("m", m, 1)
-    if isinstance(sig, bool) or not isinstance(sig, numbers.Real) or not 0 <= sig < math.inf:
-        raise ValueError(f"sig must be a finite number >= 0, got {sig!r}.")
+    sigs = sig if isinstance(sig, dict) else dict.fromkeys(("U", "W", "V"), sig)
+    if sorted(sigs) != ["U", "V", "W"]:
+        raise ValueError(f"sig must be a number or a dict with the keys U, W and V, got {sig!r}.")
+    for k, s in sigs.items():
+        if isinstance(s, bool) or not isinstance(s, numbers.Real) or not 0 <= s < math.inf:
+            raise ValueError(f"sig must be a finite number >= 0 for U, W and V, got {s!r} for {k}.")
     if np.dtype(dtype) not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64, got {np.dtype(dtype)}.")
     rng = np.random.default_rng() if rng is None else rng
     shapes = param_shapes(K, m)
-    return {k: (sig * rng.standard_normal(shapes[k]) if k in ("U", "W", "V") else np.zeros(shapes[k])).astype(dtype)
+    return {k: (sigs[k] * rng.standard_normal(shapes[k]) if k in sigs else np.zeros(shapes[k])).astype(dtype)
             for k in PARAMS}
+
+
+def init_2025(K, m):
+    """The standard deviations of the 2025-26 handout's initialisation, for init_rnn(sig=...):
+    U ~ N(0, 1/(2K)), W ~ N(0, 1/(2m)), V ~ N(0, 1/m)."""
+    return {"U": (2 * K) ** -0.5, "W": (2 * m) ** -0.5, "V": m ** -0.5}
 
 
 def param_shapes(K, m):
@@ -209,6 +225,7 @@ class Cache:
     Y: np.ndarray          # one-hot targets: (T, [B,] K)
     H: np.ndarray          # H[0] = h_0, H[t] = h_t: (T + 1, [B,] m)
     P: np.ndarray          # P[t - 1] = p_t: (T, [B,] K)
+    scale: float = 1.0     # dL/dl for each character's loss l: 1 when summed, 1/(T B) when averaged
 
 
 def hidden_states(rnn, x, h0):
@@ -227,24 +244,27 @@ def hidden_states(rnn, x, h0):
     return H
 
 
-def forward(rnn, x, y, h0):
-    """(L, cache): the loss of predicting y from x, starting from hidden state h0, summed over all
-    T (and B) characters, and what backward needs.
+def forward(rnn, x, y, h0, loss="sum"):
+    """(L, cache): the loss of predicting y from x, starting from hidden state h0, and what backward
+    needs. loss="sum": summed over all T (and B) characters; loss="mean": averaged over them.
 
     x, y: input and target indices, (T,) or (T, B); h0: (m,) or (B, m).
     """
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be 'sum' or 'mean', got {loss!r}.")
     V, c = rnn["V"], rnn["c"]
     x = np.asarray(x)
     H = hidden_states(rnn, x, h0)
     P = softmax(H[1:].dot(V.T) + c)           # o_t = V h_t + c and p_t = softmax(o_t), every t at once
     Y = one_hot(y, len(c), P.real.dtype)
-    loss = -np.log((P * Y).sum(axis=-1)).sum()     # L = sum_t -log(y_t^T p_t)
-    return loss, Cache(x, Y, H, P)
+    L = -np.log((P * Y).sum(axis=-1)).sum()   # L = sum_t -log(y_t^T p_t)
+    scale = 1.0 if loss == "sum" else 1.0 / x.size
+    return L * scale if scale != 1 else L, Cache(x, Y, H, P, scale)
 
 
 def backward(rnn, cache, grads=None):
-    """Gradients of the summed loss with respect to U, W, V, b, c (not clipped): a dict of arrays
-    of the parameters' shapes.
+    """Gradients of forward's loss (summed or averaged) with respect to U, W, V, b, c (not clipped):
+    a dict of arrays of the parameters' shapes.
 
     cache: from forward. grads: optional dict of arrays to write into (train passes views of one
     flat vector).
@@ -254,6 +274,8 @@ def backward(rnn, cache, grads=None):
     K, m = V.shape
     grads = {k: np.empty(rnn[k].shape, P.dtype) for k in PARAMS} if grads is None else grads
     G = (P - Y).reshape(-1, K)                # g_t = dL/do_t = -(y_t - p_t)^T, one row per t
+    if cache.scale != 1:
+        G *= cache.scale                      # the averaged loss: every g_t divided by T (B)
     Hs = H[1:].reshape(-1, m)
     np.matmul(G.T, Hs, out=grads["V"])        # dL/dV = sum_t g_t^T h_t^T
     np.sum(G, axis=0, out=grads["c"])         # dL/dc = sum_t g_t
@@ -272,22 +294,22 @@ def backward(rnn, cache, grads=None):
     return grads
 
 
-def compute_loss(rnn, x, y, h0):
-    """The summed loss of forward, as a Python float (complex for complex parameters)."""
-    loss = forward(rnn, x, y, h0)[0]
-    return float(loss) if np.isrealobj(loss) else loss
+def compute_loss(rnn, x, y, h0, loss="sum"):
+    """forward's loss, as a Python float (complex for complex parameters)."""
+    L = forward(rnn, x, y, h0, loss)[0]
+    return float(L) if np.isrealobj(L) else L
 
 
-def compute_grads(rnn, x, y, h0):
+def compute_grads(rnn, x, y, h0, loss="sum"):
     """backward(forward(...)): the analytic gradients, a dict of arrays of the parameters' shapes."""
-    return backward(rnn, forward(rnn, x, y, h0)[1])
+    return backward(rnn, forward(rnn, x, y, h0, loss)[1])
 
 
 # ---------------------------------------------------------------------------------------------
 # Gradient checks
 # ---------------------------------------------------------------------------------------------
 
-def compute_grads_num(rnn, x, y, h0, h=1e-4):
+def compute_grads_num(rnn, x, y, h0, h=1e-4, loss="sum"):
     """Central differences on every entry of every parameter (the course's ComputeGradsNum)."""
     grads = {}
     for k in PARAMS:
@@ -296,15 +318,15 @@ def compute_grads_num(rnn, x, y, h0, h=1e-4):
         for i in np.ndindex(theta.shape):
             old = theta[i]
             theta[i] = old - h
-            l1 = compute_loss(rnn, x, y, h0)
+            l1 = compute_loss(rnn, x, y, h0, loss)
             theta[i] = old + h
-            l2 = compute_loss(rnn, x, y, h0)
+            l2 = compute_loss(rnn, x, y, h0, loss)
             theta[i] = old
             g[i] = (l2 - l1) / (2 * h)
     return grads
 
 
-def compute_grads_complex(rnn, x, y, h0, h=1e-20):
+def compute_grads_complex(rnn, x, y, h0, h=1e-20, loss="sum"):
     """Complex-step derivatives: dL/dθ = Im L(θ + i h) / h, exact to rounding (no subtraction)."""
     crnn = {k: rnn[k].astype(complex) for k in PARAMS}
     grads = {}
@@ -313,9 +335,31 @@ def compute_grads_complex(rnn, x, y, h0, h=1e-20):
         grads[k] = g = np.empty(theta.shape)
         for i in np.ndindex(theta.shape):
             theta[i] += 1j * h
-            g[i] = compute_loss(crnn, x, y, h0).imag / h
+            g[i] = compute_loss(crnn, x, y, h0, loss).imag / h
             theta[i] -= 1j * h
     return grads
+
+
+def compute_grads_autograd(rnn, x, y, h0, loss="sum"):
+    """Reverse-mode automatic differentiation (the autograd package) of the loss written afresh from
+    the equations in autograd.numpy, one-hot vectors and a loop over t: an oracle that shares no code
+    with forward and backward. x, y: (T,) indices; h0: (m,). A dict of float64 gradients."""
+    import autograd
+    import autograd.numpy as anp
+
+    X, Y = np.eye(len(rnn["c"]))[np.asarray(x)], np.eye(len(rnn["c"]))[np.asarray(y)]   # one-hot rows
+
+    def L(theta):
+        U, W, V, b, c = (theta[k] for k in PARAMS)
+        h, total = anp.asarray(h0, dtype=float), 0.0
+        for x_t, y_t in zip(X, Y):
+            h = anp.tanh(anp.dot(W, h) + anp.dot(U, x_t) + b)
+            o = anp.dot(V, h) + c
+            log_p = o - anp.max(o) - anp.log(anp.sum(anp.exp(o - anp.max(o))))
+            total = total - anp.dot(y_t, log_p)
+        return total / len(X) if loss == "mean" else total
+
+    return autograd.grad(L)({k: rnn[k].astype(np.float64) for k in PARAMS})
 
 
 def compare_gradients(analytic, numerical):
@@ -440,7 +484,8 @@ OPTIMIZERS = {"adagrad": (adagrad_step, ("m",)), "adam": (adam_step, ("m", "v"))
 @dataclass(frozen=True)
 class TrainConfig:
     """How to train. The defaults are the course's: AdaGrad, η = 0.1, sequences of 25 characters
-    read in order, gradients clipped elementwise to [-5, 5].
+    read in order, gradients clipped elementwise to [-5, 5] (clip=None: not clipped), the loss of a
+    sequence summed over its characters (loss="mean": averaged, as in the 2025-26 handout).
 
     batch_size B: the text is cut into B equal streams read side by side, each with its own hidden
             state; the loss (and smooth loss) is summed over the B sequences.
@@ -456,6 +501,7 @@ class TrainConfig:
     seq_length: int = 25
     eps: float = 1e-8
     clip: float = 5.0
+    loss: str = "sum"
     optimizer: str = "adagrad"
     batch_size: int = 1
     chunk_length: int = None
@@ -464,13 +510,16 @@ class TrainConfig:
     validate_every: int = 1000
     checkpoint_every: int = 10_000
     # What the run's trajectory depends on: a run may be resumed only with the same values.
-    TRAJECTORY = ("eta", "seq_length", "eps", "clip", "optimizer", "batch_size", "chunk_length", "decay")
+    TRAJECTORY = ("eta", "seq_length", "eps", "clip", "loss", "optimizer", "batch_size", "chunk_length", "decay")
 
     def __post_init__(self):
         set_ = functools.partial(object.__setattr__, self)
         set_("eta", positive("eta", self.eta))
         set_("eps", positive("eps", self.eps))
-        set_("clip", positive("clip", self.clip))
+        if self.clip is not None:
+            set_("clip", positive("clip", self.clip))
+        if self.loss not in LOSSES:
+            raise ValueError(f"loss must be one of {', '.join(map(repr, LOSSES))}, got {self.loss!r}.")
         set_("seq_length", count("seq_length", self.seq_length, 1))
         set_("batch_size", count("batch_size", self.batch_size, 1))
         set_("validate_every", count("validate_every", self.validate_every, 1))
@@ -550,6 +599,10 @@ class TrainState:
     @property
     def characters_per_update(self):
         return self.config.seq_length * self.config.batch_size
+
+    def per_character(self, loss):
+        """A loss (or smooth loss) of this run in nats per character."""
+        return loss / self.characters_per_update if self.config.loss == "sum" else loss
 
 
 @dataclass(frozen=True)
@@ -644,7 +697,7 @@ def train(rnn, data, n_updates, config=None, *, state=None, rng=None, validation
                     state.smooth_loss = history[:state.update]
                     hook(state.update + 1, rnn | views, stream0(state.hprev), int(X.flat[0]), state)
 
-                loss, cache = forward(views, X, Y, state.hprev)
+                loss, cache = forward(views, X, Y, state.hprev, config.loss)
                 if not np.isfinite(loss):
                     raise TrainingDiverged(f"The loss became {loss} at update {state.update + 1}: lower eta "
                                            "or clip. The best model so far is in .state.best_rnn.", state)
@@ -652,7 +705,8 @@ def train(rnn, data, n_updates, config=None, *, state=None, rng=None, validation
                 if smooth < state.best_smooth_loss:
                     keep_best(state, best, theta, smooth, X)
                 backward(views, cache, grad_views)
-                np.clip(grad, -config.clip, config.clip, out=grad)
+                if config.clip:
+                    np.clip(grad, -config.clip, config.clip, out=grad)
                 step_fn(theta, grad, moments, state.update + 1, learning_rate(config, done, n_updates, elapsed),
                         config.eps, tmp)
 
@@ -663,7 +717,7 @@ def train(rnn, data, n_updates, config=None, *, state=None, rng=None, validation
                 if validation is not None and state.update % config.validate_every == 0:
                     val_loss.append((state.update, evaluate(views, validation), state.wall_time + elapsed))
                 if bar is not None:
-                    show_progress(bar, done + 1, elapsed, smooth / state.characters_per_update)
+                    show_progress(bar, done + 1, elapsed, state.per_character(smooth))
                 if checkpoint and state.update % config.checkpoint_every == 0:
                     save_checkpoint(checkpoint, copy_back(rnn, views), record(state, history, val_loss))
         finally:                                # also after a divergence: the last good state

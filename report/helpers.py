@@ -213,7 +213,7 @@ def load_best_model(path, corpus):
 def summary(state, **extra):
     """What later notebooks need from a training run: its size, time and losses per character."""
     return dict(updates=state.update, wall_time=state.wall_time, characters_per_update=state.characters_per_update,
-                train_loss=float(state.smooth_loss[-1]) / state.characters_per_update,
+                train_loss=float(state.per_character(state.smooth_loss[-1])),
                 val_loss=state.val_loss.tolist(), **extra)
 
 

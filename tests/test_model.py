@@ -115,3 +115,57 @@ def test_evaluate_is_the_mean_loss_per_character():
     streams = [R.compute_loss(rnn, data[i * 250:(i + 1) * 250], data[i * 250 + 1:(i + 1) * 250 + 1], np.zeros(m))
                for i in range(4)]
     assert R.evaluate(rnn, data, n_streams=4) == pytest.approx(sum(streams) / 1000)
+
+
+# --- the averaged loss of the 2025-26 handout, and the autograd oracle ---------------------------
+
+@pytest.fixture(scope="module", params=[5, 10], ids=lambda m: f"m={m}")
+def mean_gradients(request):
+    """Analytic, complex-step and autograd gradients of the averaged loss, T = 25, 2025 init."""
+    m, K, T = request.param, 80, 25
+    rnn = R.init_rnn(K, m, sig=R.init_2025(K, m), rng=np.random.default_rng(m))
+    x, y = random_sequence(K, T, seed=m)
+    h0 = np.zeros(m)
+    return (R.compute_grads(rnn, x, y, h0, loss="mean"), R.compute_grads_complex(rnn, x, y, h0, loss="mean"),
+            R.compute_grads_autograd(rnn, x, y, h0, loss="mean"))
+
+
+def test_averaged_loss_gradients_match_complex_step_and_autograd_on_every_entry(mean_gradients):
+    analytic, exact, oracle = mean_gradients
+    for k in R.PARAMS:
+        assert R.relative_error(analytic[k], exact[k]) < TOL["complex_max_rel"], k
+        assert R.relative_error(analytic[k], oracle[k]) < TOL["complex_max_rel"], k
+
+
+@pytest.mark.parametrize("m", [5, 100])
+def test_autograd_oracle_matches_backpropagation_of_the_summed_loss(m):
+    K = 80
+    rnn = R.init_rnn(K, m, sig=0.01, rng=np.random.default_rng(m))
+    x, y = random_sequence(K, 25, seed=m)
+    h0 = np.random.default_rng(3).uniform(-0.5, 0.5, m)
+    analytic, oracle = R.compute_grads(rnn, x, y, h0), R.compute_grads_autograd(rnn, x, y, h0)
+    for k in R.PARAMS:
+        assert R.relative_error(analytic[k], oracle[k]) < TOL["complex_max_rel"], k
+
+
+def test_the_averaged_loss_is_the_summed_loss_over_the_number_of_characters():
+    rnn = R.init_rnn(9, 6, sig=0.3, rng=np.random.default_rng(0))
+    X, Y = np.random.default_rng(1).integers(0, 9, (2, 7, 3))
+    H0 = np.zeros((3, 6))
+    assert R.compute_loss(rnn, X, Y, H0, loss="mean") == pytest.approx(R.compute_loss(rnn, X, Y, H0) / 21, rel=1e-14)
+    summed, mean = R.compute_grads(rnn, X, Y, H0), R.compute_grads(rnn, X, Y, H0, loss="mean")
+    for k in R.PARAMS:
+        np.testing.assert_allclose(mean[k], summed[k] / 21, rtol=1e-12, atol=1e-15)
+    with pytest.raises(ValueError, match="loss must be"):
+        R.forward(rnn, X, Y, H0, loss="average")
+
+
+def test_the_2025_initialisation():
+    K, m = 80, 100
+    rnn = R.init_rnn(K, m, sig=R.init_2025(K, m), rng=np.random.default_rng(0))
+    for k, std in (("U", (2 * K) ** -0.5), ("W", (2 * m) ** -0.5), ("V", m ** -0.5)):
+        assert rnn[k].std() == pytest.approx(std, rel=0.03), k
+    assert not rnn["b"].any() and not rnn["c"].any()
+    for bad in ({"U": 0.1, "W": 0.1}, {"U": 0.1, "W": 0.1, "V": -1}):
+        with pytest.raises(ValueError, match="sig must be"):
+            R.init_rnn(K, m, sig=bad)

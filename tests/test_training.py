@@ -214,3 +214,30 @@ def test_the_progress_bar_counts_this_calls_updates_or_seconds(capsys):
     R.train(R.init_rnn(8, 6, rng=np.random.default_rng(1)), data, 10**9, time_budget=1.0, progress=True)
     bar = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
     assert "/1 s" in bar and "nats/char" in bar and "1000000000" not in bar
+
+
+def test_adam_on_the_averaged_loss_without_clipping_is_the_formula():
+    K, m, T = 10, 6, 25
+    data = np.random.default_rng(0).integers(0, K, 200)
+    rnn = R.init_rnn(K, m, sig=R.init_2025(K, m), rng=np.random.default_rng(1))
+    before = {k: v.copy() for k, v in rnn.items()}
+    g1 = R.compute_grads(before, data[:T], data[1:T + 1], np.zeros(m), loss="mean")
+    state = R.train(rnn, data, 1, optimizer="adam", eta=0.001, loss="mean", clip=None)
+    assert state.smooth_loss[0] == pytest.approx(R.compute_loss(before, data[:T], data[1:T + 1], np.zeros(m)) / T)
+    assert state.per_character(state.smooth_loss[0]) == state.smooth_loss[0]
+    b1, b2, eps = 0.9, 0.999, 1e-8
+    for k in R.PARAMS:
+        mo, v = (1 - b1) * g1[k], (1 - b2) * g1[k] ** 2
+        expected = before[k] - 0.001 * (mo / (1 - b1)) / (np.sqrt(v / (1 - b2)) + eps)
+        np.testing.assert_allclose(rnn[k], expected, rtol=1e-10, atol=1e-14)
+
+
+def test_clip_none_leaves_the_gradients_as_they_are():
+    K, m = 10, 6
+    data = np.random.default_rng(0).integers(0, K, 200)
+    rnn = R.init_rnn(K, m, sig=3.0, rng=np.random.default_rng(1))        # huge gradients
+    g = R.compute_grads({k: v.copy() for k, v in rnn.items()}, data[:25], data[1:26], np.zeros(m))
+    assert max(np.abs(v).max() for v in g.values()) > 5
+    state = R.train(rnn, data, 1, clip=None)
+    for k in R.PARAMS:
+        np.testing.assert_allclose(state.moments["m"][k], g[k] ** 2, rtol=1e-12)
