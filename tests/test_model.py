@@ -169,3 +169,18 @@ def test_the_2025_initialisation():
     for bad in ({"U": 0.1, "W": 0.1}, {"U": 0.1, "W": 0.1, "V": -1}):
         with pytest.raises(ValueError, match="sig must be"):
             R.init_rnn(K, m, sig=bad)
+
+
+def test_the_min_char_rnn_reference_gives_the_same_gradients():
+    from report.minchar import minchar_grads
+    K, m = 12, 7
+    rnn = R.init_rnn(K, m, sig=0.2, rng=np.random.default_rng(0))
+    x, y = random_sequence(K, 25)
+    h0 = np.random.default_rng(1).uniform(-0.5, 0.5, m)
+    loss, grads, h_last = minchar_grads(rnn["U"], rnn["W"], rnn["V"], rnn["b"][:, None], rnn["c"][:, None], x, y,
+                                        h0[:, None])
+    ours, cache = R.compute_grads(rnn, x, y, h0), R.forward(rnn, x, y, h0)[1]
+    assert loss == pytest.approx(R.compute_loss(rnn, x, y, h0), rel=1e-12)
+    np.testing.assert_allclose(h_last[:, 0], cache.H[-1], rtol=1e-12)
+    for k, g in zip(R.PARAMS, grads):
+        assert R.relative_error(ours[k], g.reshape(ours[k].shape)) < TOL["complex_max_rel"], k

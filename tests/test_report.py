@@ -16,7 +16,7 @@ from report import helpers as H
 SECTIONS = ["Gradient computations", "Training and the smooth loss", "Evolution of the synthesized text",
             "A passage from the best model", "Beyond the assignment"]
 SUBSECTIONS = ["Temperature and nucleus sampling", "Held-out validation and random order", "Mini-batches", "Adam",
-               "A much better model", "Try it yourself"]
+               "A much better model", "Try it yourself", "Faster gradients"]
 
 
 @pytest.fixture(scope="module")
