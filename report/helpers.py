@@ -114,6 +114,9 @@ SURFACE = {
 }
 
 
+ABSENT = 0.05            # a feature rarer than this per 1000 characters of the corpus: the corpus lacks it
+
+
 def surface(text):
     """Per 1000 characters of text, how often each feature of SURFACE occurs."""
     return {name: 1000 * count(text) / max(1, len(text)) for name, count in SURFACE.items()}
@@ -123,7 +126,7 @@ def shared_features(sample, corpus_text, low=0.5, high=2.0):
     """The features of SURFACE that the corpus has and the sample has at a corpus-like rate (between
     low and high times the corpus's), and those the corpus has that the sample lacks."""
     mine, theirs = surface(sample), surface(corpus_text)
-    present = [k for k in SURFACE if theirs[k] > 0.05]
+    present = [k for k in SURFACE if theirs[k] > ABSENT]
     like = [k for k in present if low * theirs[k] <= mine[k] <= high * theirs[k]]
     return like, [k for k in present if k not in like]
 
@@ -134,7 +137,7 @@ def surface_table(texts, corpus_text):
     corpus_rates = surface(corpus_text)
     rows = []
     for name in SURFACE:
-        if corpus_rates[name] <= 0.05:
+        if corpus_rates[name] <= ABSENT:
             rows.append([name, "absent"] + ["—"] * len(texts))
         else:
             rows.append([name, f"{corpus_rates[name]:.1f}"] + [f"{surface(t)[name]:.1f}" for t in texts])
