@@ -1,7 +1,10 @@
 """Build the report: run the notebooks in order, merge them into one, export report.html and report.pdf.
 
-`make report` runs this (as `python -m report.build`). The executed notebooks are written back to notebooks/ (they are the report
-in interactive form) unless --notebooks-out says elsewhere. The PDF goes through XeLaTeX with the
+`make report` runs this (as `python -m report.build`), for the handout that $RNN_HANDOUT picks
+(`make report HANDOUT=2025`; report.handouts). For the 2017-24 handout the report is report.pdf and
+report.html, and the executed notebooks are written back to notebooks/ (they are the report in
+interactive form); for the 2025-26 one, report-2025.pdf and .html, the executed notebooks in
+report/build/notebooks-2025/. --out and --notebooks-out say elsewhere. The PDF goes through XeLaTeX with the
 template in report/template/; a glyph missing from the fonts fails the build instead of silently
 vanishing from the page.
 """
@@ -22,6 +25,8 @@ from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter, LatexExporter
 from nbconvert.filters.pandoc import convert_pandoc
 from nbconvert.preprocessors import CoalesceStreamsPreprocessor, TagRemovePreprocessor
+
+from report.handouts import handout
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -49,10 +54,10 @@ def execute(paths, out_dir):
     return executed
 
 
-def merge(notebooks, author, date):
+def merge(notebooks, title, author, date):
     """One notebook of every notebook's cells, with fresh ids and no stderr, and a title block."""
     merged = nbformat.v4.new_notebook(metadata=copy.deepcopy(notebooks[0].metadata))
-    merged.metadata.update(title=TITLE, authors=[{"name": author}], date=date)
+    merged.metadata.update(title=title, authors=[{"name": author}], date=date)
     for nb in notebooks:
         for cell in nb.cells:
             cell = copy.deepcopy(cell)
@@ -124,18 +129,26 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--author", default="DD2424 Assignment 4 solution")
     parser.add_argument("--date", default=datetime.date.today().strftime("%-d %B %Y"))
-    parser.add_argument("--out", type=Path, default=ROOT / "report", help="where report.pdf/.html go")
-    parser.add_argument("--notebooks-out", type=Path, default=NOTEBOOKS, help="where executed notebooks go")
+    parser.add_argument("--out", type=Path, default=ROOT / "report", help="where the PDF and HTML go")
+    parser.add_argument("--notebooks-out", type=Path, help="where executed notebooks go")
     parser.add_argument("--no-execute", action="store_true", help="export the notebooks as they are")
     args = parser.parse_args()
+    try:
+        answered = handout()
+    except ValueError as err:
+        sys.exit(f"report: {err}")
+    name = "report" if answered.key == "2017" else f"report-{answered.key}"
+    notebooks_out = args.notebooks_out or (NOTEBOOKS if answered.key == "2017"
+                                           else ROOT / "report" / "build" / f"notebooks-{answered.key}")
+    print(f"answering {answered.title}: {args.out / name}.pdf and .html")
 
     paths = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
     notebooks = ([nbformat.read(p, as_version=4) for p in paths] if args.no_execute
-                 else execute(paths, args.notebooks_out))
-    merged = merge(notebooks, args.author, args.date)
+                 else execute(paths, notebooks_out))
+    merged = merge(notebooks, f"{TITLE}, after {answered.title}", args.author, args.date)
     args.out.mkdir(parents=True, exist_ok=True)
-    export_html(merged, args.out / "report.html")
-    export_pdf(merged, args.out / "report.pdf", args.out / "build")
+    export_html(merged, args.out / f"{name}.html")
+    export_pdf(merged, args.out / f"{name}.pdf", args.out / "build" / f"latex-{answered.key}")
 
 
 if __name__ == "__main__":

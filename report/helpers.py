@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 import rnn_helpers as R
+from report.handouts import OPTIMIZER_NAMES, Handout, handout
 
 # The best training loss that public solutions of the assignment report, in nats per character
 # (a smooth loss of about 37.6 summed over 25 characters): the reference line of section 5.
@@ -24,6 +25,7 @@ class Corpus:
     info: dict                 # name, characters, K, sha256: what a run records about its data
     char_to_ind: dict
     ind_to_char: dict
+    handout: Handout           # the handout the notebooks answer ($RNN_HANDOUT)
 
     @property
     def name(self):
@@ -45,26 +47,29 @@ class Corpus:
 
     @property
     def runs(self):
-        """Where the runs on this corpus keep their files."""
-        return run_dir(self.name)
+        """Where the runs on this corpus for this handout keep their files."""
+        return run_dir(self.name, self.handout)
 
 
 def setup():
     """The first lines of every notebook: figures as crisp PNG for the screen and vector PDF for the
-    report, and the corpus (from $RNN_CORPUS, data/goblet_book.txt or data/shakespeare.txt)."""
+    report, the corpus (from $RNN_CORPUS, data/goblet_book.txt or data/shakespeare.txt) and the
+    handout to answer ($RNN_HANDOUT)."""
     from matplotlib_inline.backend_inline import set_matplotlib_formats
     set_matplotlib_formats("retina", "pdf")
     text, info, char_to_ind, ind_to_char = R.load_corpus()
-    return Corpus(text, info, char_to_ind, ind_to_char)
+    return Corpus(text, info, char_to_ind, ind_to_char, handout())
 
 
 # ---------------------------------------------------------------------------------------------
 # Runs: the files a notebook leaves for the next ones
 # ---------------------------------------------------------------------------------------------
 
-def run_dir(corpus_name):
-    """runs/<corpus-name>/ ($RNN_RUNS replaces runs/; the tests point it at a temporary directory)."""
-    return Path(os.environ.get("RNN_RUNS") or R.ROOT / "runs") / corpus_name
+def run_dir(corpus_name, handout=None):
+    """runs/<corpus-name>/ for the 2017-24 handout, runs/<corpus-name>-2025/ for the 2025-26 one
+    ($RNN_RUNS replaces runs/; the tests point it at a temporary directory)."""
+    folder = corpus_name if handout is None or handout.key == "2017" else f"{corpus_name}-{handout.key}"
+    return Path(os.environ.get("RNN_RUNS") or R.ROOT / "runs") / folder
 
 
 def load_run(corpus, name="run.json", notebook="02_training.ipynb"):
@@ -214,10 +219,27 @@ def load_best_model(path, corpus):
 
 
 def summary(state, **extra):
-    """What later notebooks need from a training run: its size, time and losses per character."""
-    return dict(updates=state.update, wall_time=state.wall_time, characters_per_update=state.characters_per_update,
+    """What later notebooks need from a training run: its optimizer, size, time and losses per character."""
+    return dict(optimizer=OPTIMIZER_NAMES[state.config.optimizer], eta=state.config.eta,
+                updates=state.update, wall_time=state.wall_time, characters_per_update=state.characters_per_update,
                 train_loss=float(state.per_character(state.smooth_loss[-1])),
                 val_loss=state.val_loss.tolist(), **extra)
+
+
+def largest_gradient_entries(rnn, data, seq_length, loss, n=200):
+    """The largest |entry| of the gradient (unclipped) on each of n sequences (x, y) of seq_length
+    characters spread evenly over data (N,), each read from h = 0: (n,). Clipping to [-c, c] changes
+    the gradients whose value here exceeds c."""
+    h0 = np.zeros(rnn["W"].shape[0], rnn["W"].dtype)
+    starts = np.linspace(0, len(data) - seq_length - 1, n).astype(int)
+    return np.array([max(np.abs(g).max() for g in R.compute_grads(rnn, data[e:e + seq_length],
+                                                                  data[e + 1:e + seq_length + 1], h0, loss).values())
+                     for e in starts])
+
+
+def smooth_text(value, loss):
+    """A smooth loss as the prose prints it: summed losses (tens) to 0.1, averaged ones to 0.001."""
+    return f"{value:.1f}" if loss == "sum" else f"{value:.3f}"
 
 
 def gap_words(train_loss, val_loss):
@@ -230,13 +252,14 @@ def gap_words(train_loss, val_loss):
 
 
 def retrain_assignment_network(corpus, run, data, validation, seconds, validate_every, **options):
-    """Section 2's network, with its m, σ, η, τ, dtype and seeds from run.json, trained again on data
-    (N,) for `seconds`, its held-out loss on validation measured every validate_every updates;
-    options (optimizer=..., chunk_length=...) change the training. Returns the TrainState."""
+    """Section 2's network, with its m, initialisation, optimizer, η, loss, clipping, τ, dtype and
+    seeds from run.json, trained again on data (N,) for `seconds`, its held-out loss on validation
+    measured every validate_every updates; options (optimizer=..., chunk_length=...) change the
+    training. Returns the TrainState."""
     cfg = run["config"]
     rnn = R.init_rnn(corpus.K, cfg["m"], sig=cfg["sig"], rng=np.random.default_rng(cfg["seed"]), dtype=cfg["dtype"])
-    config = R.TrainConfig(eta=cfg["eta"], seq_length=cfg["seq_length"], time_budget=seconds,
-                           validate_every=validate_every)
+    config = R.TrainConfig(**{k: cfg[k] for k in ("optimizer", "eta", "loss", "clip", "seq_length")},
+                           time_budget=seconds, validate_every=validate_every)
     return R.train(rnn, data, 10**9, config, validation=validation, rng=np.random.default_rng(cfg["seed"] + 1),
                    **options)
 
