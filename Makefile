@@ -11,7 +11,7 @@ AUTHOR   ?=
 # The handout the report answers: 2017 (2017-24: AdaGrad, summed loss) or 2025 (2025-26: Adam, averaged
 # loss; the report is then report/report-2025.pdf and .html). The notebooks read it as $RNN_HANDOUT.
 HANDOUT  ?= $(or $(RNN_HANDOUT),2017)
-export RNN_HANDOUT = $(HANDOUT)
+export RNN_HANDOUT := $(HANDOUT)
 # The tests run notebook 5's timed experiments at this fraction of their budgets (1 = as in the report).
 RNN_BUDGET_SCALE ?= 0.1
 # What the PDF needs from the system: XeLaTeX, pandoc, DejaVu fonts, and pdftotext for the tests.

@@ -294,6 +294,24 @@ def backward(rnn, cache, grads=None):
     return grads
 
 
+def gradient_through_time(rnn, x, y, h0):
+    """The norms ||dL_T / dh_{T-k}|| for k = 0, ..., T - 1, (T,): how much the loss of the last
+    character of a sequence, L_T = -log y_T^T p_T, depends on the hidden state k steps earlier.
+
+    x, y: input and target indices (T,); h0: (m,).
+    """
+    W, V = rnn["W"], rnn["V"]
+    H = hidden_states(rnn, x, h0)
+    g = softmax(H[-1].dot(V.T) + rnn["c"])
+    g[y[-1]] -= 1                             # dL_T/do_T = p_T - y_T
+    g = g.dot(V)                              # dL_T/dh_T
+    norms = np.empty(len(x))
+    for k in range(len(x)):
+        norms[k] = np.linalg.norm(g)
+        g = (g * (1 - H[-1 - k] ** 2)).dot(W)    # dL_T/dh_{t-1} = dL_T/dh_t diag(1 - h_t^2) W, t = T - k
+    return norms
+
+
 def compute_loss(rnn, x, y, h0, loss="sum"):
     """forward's loss, as a Python float (complex for complex parameters)."""
     L = forward(rnn, x, y, h0, loss)[0]

@@ -184,3 +184,22 @@ def test_the_min_char_rnn_reference_gives_the_same_gradients():
     np.testing.assert_allclose(h_last[:, 0], cache.H[-1], rtol=1e-12)
     for k, g in zip(R.PARAMS, grads):
         assert R.relative_error(ours[k], g.reshape(ours[k].shape)) < TOL["complex_max_rel"], k
+
+
+def test_gradient_through_time_matches_the_complex_step_on_each_earlier_state():
+    K, m, T = 7, 5, 12
+    rnn = R.init_rnn(K, m, sig=0.6, rng=np.random.default_rng(3))
+    rng = np.random.default_rng(4)
+    x, y, h0 = rng.integers(0, K, T), rng.integers(0, K, T), rng.uniform(-0.5, 0.5, m)
+    H = R.hidden_states(rnn, x, h0)
+    norms = R.gradient_through_time(rnn, x, y, h0)
+
+    complex_rnn = {k: v.astype(complex) for k, v in rnn.items()}
+
+    def last_loss(h, k):                      # L_T as a function of h_{T-k}, reading x_{T-k+1}..x_T from it
+        h_T = R.hidden_states(complex_rnn, x[T - k:], h)[-1]
+        return -np.log(R.softmax(h_T.dot(complex_rnn["V"].T) + complex_rnn["c"])[y[-1]])
+
+    for k in range(T):
+        exact = [last_loss(H[T - k] + 1e-20j * e, k).imag / 1e-20 for e in np.eye(m)]
+        assert norms[k] == pytest.approx(np.linalg.norm(exact), rel=1e-10), k

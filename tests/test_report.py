@@ -17,9 +17,10 @@ from report import helpers as H
 from report.handouts import HANDOUTS
 
 SECTIONS = ["Gradient computations", "Training and the smooth loss", "Evolution of the synthesized text",
-            "A passage from the best model", "Beyond the assignment"]
+            "A passage from the best model", "Beyond the assignment", "How good it is, and what it remembers"]
 SUBSECTIONS = ["Temperature and nucleus sampling", "Held-out validation and random order", "Mini-batches", "Adam and AdaGrad",
                "A much better model", "Try it yourself", "Faster gradients"]
+SECTION_6 = ["A ladder of baselines", "Why a vanilla RNN forgets", "Did it copy the book?"]
 
 
 class Report:
@@ -79,9 +80,11 @@ def test_title_block_and_sections(report):
     headings = [" ".join(h.split()) for h in re.findall(r"<h1[^>]*>(.*?)</h1>", page, flags=re.S)]
     assert [h for h in headings if h in SECTIONS] == SECTIONS            # numbered by the page's CSS
     for number, title in enumerate(SECTIONS, start=1):                   # a heading may open a page (\f)
-        assert re.search(rf"^\f?{number}\s+{title}$", report.pdf_text, flags=re.M), f"PDF: {number} {title}"
+        assert re.search(rf"^\f?{number}\s+{re.escape(title)}$", report.pdf_text, flags=re.M), f"PDF: {number} {title}"
     for number, title in enumerate(SUBSECTIONS, start=1):
         assert re.search(rf"^\f?5\.{number}\s+{title}$", report.pdf_text, flags=re.M), f"PDF: 5.{number} {title}"
+    for number, title in enumerate(SECTION_6, start=1):
+        assert re.search(rf"^\f?6\.{number}\s+{re.escape(title)}$", report.pdf_text, flags=re.M), f"PDF: 6.{number}"
 
 
 def table_cells(page, caption):
@@ -194,3 +197,14 @@ def test_notebook_stops_early_when_run_out_of_order(tmp_path):
                           env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode != 0
     assert "run notebooks/02_training.ipynb first" in done.stderr
+
+
+def test_the_ladder_of_baselines_lists_every_predictor_in_nats_and_bits(report):
+    settings = H.notebook_parameters("10_what_it_learned.ipynb")
+    rows = table_cells(report.page, "Table 10.")[1:]
+    names = [row[0] for row in rows]
+    assert [f"{n}-gram, Kneser–Ney" for n in settings["ORDERS"]] == [n for n in names if "Kneser" in n]
+    assert [n.split(",")[0] for n in names if "strongest" in n] == ["gzip", "bz2", "lzma"]
+    assert sum("network" in n or "model" in n for n in names) == 3
+    for _, nats, bits in rows:
+        assert float(bits) == pytest.approx(float(nats) / np.log(2), abs=0.002)
