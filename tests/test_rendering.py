@@ -4,13 +4,14 @@ the report's own path (report/helpers.py → report/build.py → pandoc → XeLa
 back from the PDF with pdftotext, every word inside the page's margins, and from the HTML."""
 import html
 import re
+from html.parser import HTMLParser
 import string
 import subprocess
 
 import nbformat
 import pytest
 
-from report import build, helpers
+from report import analysis, build, helpers
 
 pytestmark = pytest.mark.skipif(build.shutil.which("xelatex") is None, reason="XeLaTeX is missing: run `make system`")
 
@@ -31,6 +32,7 @@ HOSTILE = "\n".join([
     "    four spaces: code?",
     "*not emphasis* **nor strong** `nor code` [nor](link) <b>nor html</b> &amp; $x^2$",
 ])
+SHADED = HOSTILE[::-1][:1500]                                    # shaded character by character (section 6)
 A4_WIDTH, MARGIN = 595.276, 2.3 / 2.54 * 72                      # points; report/template/latex_report
 
 
@@ -49,8 +51,10 @@ def rendered(tmp_path_factory):
     ]
     cell = nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output("display_data", {"text/markdown": md})
                                               for md in outputs])
+    colors = [analysis.heat(i / len(SHADED)) for i in range(len(SHADED))]
+    cell.outputs.append(nbformat.v4.new_output("display_data", analysis.shaded(SHADED, colors, list(SHADED))))
     nb = build.merge([nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Hostile text"), cell])],
-                     "Test", "today")
+                     build.TITLE, "Test", "today")
     build.export_html(nb, tmp / "r.html")
     build.export_pdf(nb, tmp / "r.pdf", tmp / "build")
     pdf = subprocess.run(["pdftotext", "-enc", "UTF-8", str(tmp / "r.pdf"), "-"], capture_output=True,
@@ -95,3 +99,43 @@ def test_the_caption_stays_with_its_table(rendered):
     pdf, _, _ = rendered
     page = next(body for body in pdf.split("\f") if "A hostile cell." in body)
     assert re.search(r"^update\s+text$", page[page.index("A hostile cell."):], flags=re.M)
+
+
+def shown(text):
+    return text.replace("\t", helpers.TAB).replace("\n", helpers.NEWLINE)
+
+
+def test_shaded_text_reaches_both_formats(rendered):
+    pdf, _, page = rendered
+    assert squeeze(shown(SHADED)) in squeeze(pdf)
+    spans = ShadedSpans()
+    spans.feed(page)
+    assert "".join(text for _, _, text in spans.found) == shown(SHADED)          # every character, in order
+    assert [title for _, title, _ in spans.found] == list(SHADED)                  # each with its tooltip
+    assert all(style.startswith("background:rgb(") for style, _, _ in spans.found)
+
+
+class ShadedSpans(HTMLParser):
+    """(style, title, text) of each span inside <div class="shaded">, as a browser reads them."""
+
+    def __init__(self):
+        super().__init__()
+        self.found, self.inside, self.span = [], False, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "div" and attrs.get("class") == "shaded":
+            self.inside = True
+        elif tag == "span" and self.inside:
+            self.span = [attrs.get("style"), attrs.get("title"), ""]
+
+    def handle_endtag(self, tag):
+        if tag == "span" and self.span:
+            self.found.append(tuple(self.span))
+            self.span = None
+        elif tag == "div":
+            self.inside = False
+
+    def handle_data(self, data):
+        if self.span:
+            self.span[2] += data

@@ -15,12 +15,14 @@ import pytest
 import rnn_helpers as R
 from report import helpers as H
 from report.handouts import HANDOUTS
+from test_rendering import ShadedSpans          # tests/ is on the path: pytest's default import mode
 
 SECTIONS = ["Gradient computations", "Training and the smooth loss", "Evolution of the synthesized text",
             "A passage from the best model", "Beyond the assignment", "How good it is, and what it remembers"]
 SUBSECTIONS = ["Temperature and nucleus sampling", "Held-out validation and random order", "Mini-batches", "Adam and AdaGrad",
                "A much better model", "Try it yourself", "Faster gradients"]
-SECTION_6 = ["A ladder of baselines", "Why a vanilla RNN forgets", "Did it copy the book?"]
+SECTION_6 = ["A ladder of baselines", "Where the model is surprised", "What single hidden units track",
+             "Why a vanilla RNN forgets", "Did it copy the book?"]
 
 
 class Report:
@@ -204,7 +206,19 @@ def test_the_ladder_of_baselines_lists_every_predictor_in_nats_and_bits(report):
     rows = table_cells(report.page, "Table 10.")[1:]
     names = [row[0] for row in rows]
     assert [f"{n}-gram, Kneser–Ney" for n in settings["ORDERS"]] == [n for n in names if "Kneser" in n]
-    assert [n.split(",")[0] for n in names if "strongest" in n] == ["gzip", "bz2", "lzma"]
+    assert [n.split(",")[0].strip() for n in names if "strongest" in n] == ["gzip", "bz2", "lzma"]
     assert sum("network" in n or "model" in n for n in names) == 3
     for _, nats, bits in rows:
         assert float(bits) == pytest.approx(float(nats) / np.log(2), abs=0.002)
+
+
+def test_shaded_passages_reach_both_formats(report):
+    blocks = re.findall(r'<div class="shaded".*?</div>', report.page, flags=re.S)
+    settings = H.notebook_parameters("10_what_it_learned.ipynb")
+    assert len(blocks) == 1 + settings["SHADED_UNITS"]                  # surprisal, then each unit
+    for block in blocks:
+        spans = ShadedSpans()
+        spans.feed(block)
+        text = "".join(text for _, _, text in spans.found)
+        assert len(spans.found) == settings["SHOWN"] and all(title for _, title, _ in spans.found)
+        assert squeeze(text) in squeeze(re.sub(r"\n\d+\s*\f", "\n", report.pdf_text))

@@ -1,0 +1,62 @@
+"""Surprisal, features of a text and the units that track them (section 6)."""
+import string
+
+import numpy as np
+import pytest
+
+import rnn_helpers as R
+from report import analysis as A
+
+
+def test_surprisal_is_minus_log2_of_forwards_p_at_each_target():
+    K, m, T = 9, 6, 30
+    rnn = R.init_rnn(K, m, sig=0.5, rng=np.random.default_rng(0))
+    rng = np.random.default_rng(1)
+    x, y, h0 = rng.integers(0, K, T), rng.integers(0, K, T), rng.uniform(-0.5, 0.5, m)
+    bits, P, H = A.surprisal(rnn, x, y, h0)
+    h = h0
+    for t in range(T):                        # the equations, one step at a time
+        h = np.tanh(rnn["W"] @ h + rnn["U"][:, x[t]] + rnn["b"])
+        o = rnn["V"] @ h + rnn["c"]
+        p = np.exp(o - o.max()) / np.exp(o - o.max()).sum()
+        assert bits[t] == pytest.approx(-np.log2(p[y[t]]), rel=1e-12)
+        np.testing.assert_allclose(P[t], p, rtol=1e-12)
+        np.testing.assert_allclose(H[t + 1], h, rtol=1e-12)
+    assert bits.sum() * np.log(2) == pytest.approx(R.compute_loss(rnn, x, y, h0), rel=1e-12)
+
+
+def test_features_of_a_crafted_text():
+    text = 'He said "Go." Then\nHAMLET\nno'
+    f = A.text_features(text)
+    assert list(f["inside quotation marks"][:9]) == [False] * 8 + [True]        # from the opening " on
+    assert f["inside quotation marks"][text.index("Then")] == False
+    assert f["position in the line"][text.index("Then") + 4] == 18 and f["position in the line"][text.index("HAMLET")] == 0
+    assert f["inside a word"][0] and not f["inside a word"][2]
+    assert f["between sentences (after . ! ?)"][text.index('" T') + 1] and not f["between sentences (after . ! ?)"][3]
+    assert f["a capital letter next"][text.index("Then") - 1] and not f["a capital letter next"][0]
+    assert f["inside a line in capitals alone (a speaker's name)"][text.index("AMLET")]
+    assert not f["inside a line in capitals alone (a speaker's name)"][text.index("Then")]
+    assert f["inside a capitalised word (a name)"][text.index("hen")] and not f["inside a capitalised word (a name)"][-1]
+
+
+def test_best_units_finds_the_unit_that_copies_a_feature():
+    chars = sorted(set(string.ascii_lowercase + " .,"))
+    K, m = len(chars), 8
+    rnn = R.init_rnn(K, m, sig=0.3, rng=np.random.default_rng(0))
+    letters = np.array([c.isalpha() for c in chars])
+    rnn["U"][5] = np.where(letters, 3.0, -3.0)             # unit 5 is +1 on a letter, -1 elsewhere ...
+    rnn["W"][5] = 0.0                                       # ... whatever came before
+    rng = np.random.default_rng(1)
+    text = "".join(rng.choice(chars, 3000))
+    x = np.array([chars.index(c) for c in text])
+    H = R.hidden_states(rnn, x, np.zeros(m))[1:]
+    found = A.best_units(H, A.text_features(text))
+    assert found["inside a word"][0] == 5 and found["inside a word"][1] > 0.99
+    assert found["inside quotation marks"] is None and found["inside a line in capitals alone (a speaker's name)"] is None
+
+
+def test_surprisal_by_position_in_a_word():
+    text = "ab abc a"
+    positions = A.by_position_in_word(text, np.arange(len(text), dtype=float), longest=2)
+    # first letters at 0, 3, 7; second and later at 1, 4, 5
+    assert positions == {1: (3, (0 + 3 + 7) / 3), 2: (3, (1 + 4 + 5) / 3)}
