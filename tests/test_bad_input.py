@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import rnn_helpers as R
+import rnn_trainer
 
 DATA = np.arange(5).repeat(100)
 
@@ -32,7 +33,7 @@ def test_a_directory_or_a_pipe_is_no_corpus(tmp_path):
 def test_an_unreadable_file_is_not_called_corrupt(tmp_path, monkeypatch):
     for path in (tmp_path / "book.txt", tmp_path / "model.npz"):
         path.write_bytes(b"x")
-    monkeypatch.setattr(R.os, "access", lambda path, mode: False)     # root may read anything
+    monkeypatch.setattr(rnn_trainer.os, "access", lambda path, mode: False)     # root may read anything
     with pytest.raises(PermissionError, match="cannot be read"):
         R.read_book(tmp_path / "book.txt")
     with pytest.raises(PermissionError, match="cannot be read"):

@@ -1,6 +1,7 @@
 """Saving, loading, resuming, and what an interruption leaves behind."""
 import os
 import signal
+import threading
 
 import numpy as np
 import pytest
@@ -122,18 +123,29 @@ def test_atomic_writes_leave_no_half_file_and_no_temporary(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]
 
 
-def test_two_writers_never_share_a_temporary_file(tmp_path, monkeypatch):
-    names = []
-    real = R.tempfile.mkstemp
+def test_two_writers_at_once_never_share_a_temporary_file(tmp_path):
+    """Two threads write the same target at the same moment: each inside its write while the other
+    is, so both temporaries exist together. Each must have its own, and the target ends up as one
+    whole file of one writer, with no temporary left behind."""
+    both_writing = threading.Barrier(2, timeout=10)
+    seen = []
 
-    def spy(**kwargs):
-        fd, name = real(**kwargs)
-        names.append(name)
-        return fd, name
-    monkeypatch.setattr(R.tempfile, "mkstemp", spy)
-    for _ in range(2):
-        R.save_model(tmp_path / "m.npz", R.init_rnn(3, 4), {0: "a", 1: "b", 2: "c"})
-    assert len(set(names)) == 2 and all(name.startswith(str(tmp_path / ".m.npz.")) for name in names)
+    def writer(payload):
+        def write(f):
+            seen.append(sorted(p.name for p in tmp_path.iterdir()))
+            both_writing.wait()                    # the other writer is inside its write too
+            f.write(payload)
+        R.atomic_write(tmp_path / "m.npz", write)
+    threads = [threading.Thread(target=writer, args=(bytes([i]) * 100_000,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not both_writing.broken
+    temporaries = [name for names in seen for name in names if name.startswith(".m.npz.")]
+    assert len(set(temporaries)) == 2, seen
+    assert (tmp_path / "m.npz").read_bytes() in (bytes([0]) * 100_000, bytes([1]) * 100_000)
+    assert [p.name for p in tmp_path.iterdir()] == ["m.npz"]
 
 
 def test_model_file_holds_the_vocabulary_even_unusual_characters(tmp_path):

@@ -76,12 +76,35 @@ def test_where_central_differences_disagree_the_error_is_theirs(gradients):
                                    rtol=1e-2, atol=1e-12, err_msg=k)
 
 
-def test_a_wrong_gradient_is_caught():
-    rnn = R.init_rnn(10, 4, rng=np.random.default_rng(0))
+def truncated_bptt_grads(rnn, x, y, h0):
+    """A realistic bug: back-propagation that forgets the recurrence (dL/da_{t+1} W never flows back
+    to h_t), i.e. each step's gradient computed as if the sequence were that one step long."""
+    H = R.hidden_states(rnn, x, h0)
+    steps = [R.compute_grads(rnn, x[t:t + 1], y[t:t + 1], H[t]) for t in range(len(x))]
+    return {k: sum(g[k] for g in steps) for k in R.PARAMS}
+
+
+def unscaled_mean_grads(rnn, x, y, h0):
+    """Another: the averaged loss's gradient without the 1/T (the summed loss's gradient)."""
+    return R.compute_grads(rnn, x, y, h0, loss="sum")
+
+
+@pytest.mark.parametrize("bug, loss, wrong", [(truncated_bptt_grads, "sum", {"U", "W", "b"}),
+                                              (unscaled_mean_grads, "mean", set(R.PARAMS))])
+def test_the_gradient_check_catches_a_realistic_bug(bug, loss, wrong):
+    """The pass marks of notebook 1 (GRADIENT_TOLERANCES, judged by compare_gradients) fail exactly
+    the parameters a buggy backward pass gets wrong, and pass the ones it gets right."""
+    rnn = R.init_rnn(10, 6, sig=0.3, rng=np.random.default_rng(0))
     x, y = random_sequence(10, 25)
-    good = R.compute_grads(rnn, x, y, np.zeros(4))
-    numeric = R.compute_grads_num(rnn, x, y, np.zeros(4))
-    assert R.relative_error(good["W"] * 1.001, numeric["W"]) > 1e-4
+    h0 = np.zeros(6)
+    central = R.compute_grads_num(rnn, x, y, h0, loss=loss)
+    exact = R.compute_grads_complex(rnn, x, y, h0, loss=loss)
+    buggy = bug(rnn, x, y, h0)
+    for k, c in R.compare_gradients(buggy, central).items():
+        passes = c["max_abs"] < TOL["central_max_abs"] and c["array_rel"] < TOL["central_array_rel"]
+        assert passes == (k not in wrong), k
+    for k, c in R.compare_gradients(buggy, exact).items():
+        assert (c["max_rel"] < TOL["complex_max_rel"]) == (k not in wrong), k
 
 
 def test_batched_sequences_give_the_sum_of_their_losses_and_gradients():
@@ -172,7 +195,7 @@ def test_the_2025_initialisation():
 
 
 def test_the_min_char_rnn_reference_gives_the_same_gradients():
-    from report.minchar import minchar_grads
+    from benchmarks.minchar import minchar_grads
     K, m = 12, 7
     rnn = R.init_rnn(K, m, sig=0.2, rng=np.random.default_rng(0))
     x, y = random_sequence(K, 25)

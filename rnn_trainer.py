@@ -1,0 +1,546 @@
+"""The machinery around the course's training loop (rnn_helpers.training_loop): where the text comes
+from, how it is read (streams, random chunks, epochs), time budgets and a decaying learning rate,
+held-out validation, progress, interrupts, and the files a run reads and writes (model files and
+resumable checkpoints, written atomically). Every function checks its inputs at the door.
+
+`train(rnn, data, n_updates, ...)` is the entry point; rnn_helpers re-exports it and every public name
+here (`rnn_helpers.train`, `rnn_helpers.TrainConfig`, ...).
+"""
+import dataclasses
+import functools
+import hashlib
+import json
+import os
+import signal
+import stat
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+import rnn_helpers as R
+from rnn_helpers import PARAMS, ROOT
+
+__all__ = ["find_corpus", "load_corpus", "corpus_info", "read_book", "TrainConfig", "TrainState",
+           "TrainingDiverged", "TrainingInterrupted", "updates_per_epoch", "train", "atomic_write",
+           "save_model", "load_model", "load_npz", "save_checkpoint", "load_checkpoint"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The corpus file
+# ---------------------------------------------------------------------------------------------
+
+def find_corpus():
+    """The training text, first match wins: $RNN_CORPUS, data/goblet_book.txt, data/shakespeare.txt."""
+    if "RNN_CORPUS" in os.environ:
+        if not os.environ["RNN_CORPUS"].strip():
+            raise ValueError("RNN_CORPUS is set but empty: set it to a UTF-8 text file, or unset it "
+                             "(`unset RNN_CORPUS`) to use data/goblet_book.txt or the default corpus.")
+        return ROOT / os.environ["RNN_CORPUS"]   # a relative path is taken from the repository root
+    for path in (ROOT / "data" / "goblet_book.txt", ROOT / "data" / "shakespeare.txt"):
+        if path.is_file():
+            return path
+    raise FileNotFoundError("No corpus found: put the book at data/goblet_book.txt, set RNN_CORPUS to "
+                            "a text file, or build the default corpus with `make corpus`.")
+
+
+def load_corpus(path=None):
+    """(text, corpus_info, char_to_ind, ind_to_char) of the corpus at path, or of find_corpus()."""
+    path = Path(path) if path else find_corpus()
+    text = read_book(path)
+    return (text, corpus_info(path, text)) + R.build_vocab(text)
+
+
+def corpus_info(path, text):
+    """Name, size, vocabulary size and sha256 of a corpus: what a run records about its data."""
+    return dict(name=Path(path).stem, characters=len(text), K=len(set(text)),
+                sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+
+def read_book(path):
+    """The whole file as text: line endings \\r\\n and \\r read as \\n, a UTF-8 byte-order mark dropped."""
+    path = Path(path)
+    _check_readable(path, "Copy goblet_book.txt to data/, set RNN_CORPUS to its path, or run "
+                         "`make corpus` for the default corpus.")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path} is not UTF-8 text: byte {err.start} is {raw[err.start]:#04x}. "
+                         "Convert the file to UTF-8 (e.g. iconv -t UTF-8).") from None
+    if not text:
+        raise ValueError(f"{path} is empty: the RNN needs a text to learn from.")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _check_readable(path, advice):
+    """A clear error unless path is a regular file this process can read."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path} not found. {advice}") from None
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(f"{path} is a directory, not a file. {advice}")
+    if not stat.S_ISREG(mode):
+        raise ValueError(f"{path} is not a regular file (a pipe or a device?). {advice}")
+    if not os.access(path, os.R_OK):
+        raise PermissionError(f"{path} cannot be read (permission denied): change its permissions "
+                              "or run as a user who may read it.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Training
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train. The defaults are the course's: AdaGrad, η = 0.1, sequences of 25 characters
+    read in order, gradients clipped elementwise to [-5, 5] (clip=None: not clipped), the loss of a
+    sequence summed over its characters (loss="mean": averaged, as in the 2025-26 handout).
+
+    batch_size B: the text is cut into B equal streams read side by side, each with its own hidden
+            state; the loss (and smooth loss) is summed over the B sequences.
+    chunk_length: the text is cut into chunks of this length, visited in a new random order each
+            epoch (B at a time), the hidden state reset at the start of each chunk.
+    decay:  lower eta linearly to 0 over a call of train: over its n_updates, or over time_budget
+            seconds if that ends first (then the run depends on the machine's speed).
+    time_budget: stop after this many seconds even if n_updates are not done.
+    validate_every, checkpoint_every: how often train measures the held-out loss and writes its
+            checkpoint (when it is given validation text and a checkpoint path).
+    """
+    eta: float = 0.1
+    seq_length: int = 25
+    eps: float = 1e-8
+    clip: float = 5.0
+    loss: str = "sum"
+    optimizer: str = "adagrad"
+    batch_size: int = 1
+    chunk_length: int = None
+    decay: bool = False
+    time_budget: float = None
+    validate_every: int = 1000
+    checkpoint_every: int = 10_000
+    # What the run's trajectory depends on: a run may be resumed only with the same values.
+    TRAJECTORY = ("eta", "seq_length", "eps", "clip", "loss", "optimizer", "batch_size", "chunk_length", "decay")
+
+    def __post_init__(self):
+        set_ = functools.partial(object.__setattr__, self)
+        set_("eta", R.check_positive("eta", self.eta))
+        set_("eps", R.check_positive("eps", self.eps))
+        if self.clip is not None:
+            set_("clip", R.check_positive("clip", self.clip))
+        if self.loss not in R.LOSSES:
+            raise ValueError(f"loss must be one of {', '.join(map(repr, R.LOSSES))}, got {self.loss!r}.")
+        set_("seq_length", R.check_count("seq_length", self.seq_length, 1))
+        set_("batch_size", R.check_count("batch_size", self.batch_size, 1))
+        set_("validate_every", R.check_count("validate_every", self.validate_every, 1))
+        set_("checkpoint_every", R.check_count("checkpoint_every", self.checkpoint_every, 1))
+        if self.chunk_length is not None:
+            set_("chunk_length", R.check_count("chunk_length", self.chunk_length, self.seq_length + 1))
+        if self.time_budget is not None:
+            set_("time_budget", R.check_positive("time_budget", self.time_budget))
+        if self.optimizer not in R.OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {', '.join(map(repr, R.OPTIMIZERS))}, got {self.optimizer!r}.")
+        if not isinstance(self.decay, (bool, np.bool_)):
+            raise ValueError(f"decay must be True or False, got {self.decay!r}.")
+        set_("decay", bool(self.decay))
+
+    def trajectory(self):
+        return {k: getattr(self, k) for k in self.TRAJECTORY}
+
+
+class TrainingDiverged(FloatingPointError):
+    """The loss became inf or nan. .state still holds the best model and the last good state."""
+
+    def __init__(self, message, state):
+        super().__init__(message)
+        self.state = state
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Training was interrupted (Ctrl-C, Jupyter's stop button) between two updates; the checkpoint,
+    if train had a path for one, was written first. .state is consistent and can be resumed."""
+
+    def __init__(self, state):
+        super().__init__(f"Training interrupted after update {state.update}.")
+        self.state = state
+
+
+@dataclass
+class TrainState:
+    """Everything training needs to go on where it stopped, and what it has recorded."""
+    config: TrainConfig                   # eta, seq_length, eps, clip, optimizer, batch_size, chunk_length,
+                                          # decay, time_budget, validate_every, checkpoint_every
+    ind_to_char: dict = None              # the vocabulary, saved with checkpoints
+    update: int = 0                       # updates done so far
+    epoch: int = 1
+    step: int = 0                         # updates done in this epoch
+    e: int = 0                            # where the last sequence started in its chunk (stream 0)
+    order: np.ndarray = None              # this epoch's order of the chunks
+    hprev: np.ndarray = None              # (m,), or (B, m) for B streams: the hidden state to go on from
+    moments: dict = None                  # AdaGrad: {"m": m_θ}; Adam: {"m": first, "v": second moments}
+    smooth_loss: np.ndarray = field(default_factory=lambda: np.empty(0))   # float64, one value per update
+    best_rnn: dict = None                 # the parameters that had the lowest smooth loss ...
+    best_smooth_loss: float = np.inf
+    best_update: int = 0                  # ... at this update (its forward pass used best_rnn) ...
+    best_h: np.ndarray = None             # ... starting from this hidden state (m,) (stream 0) ...
+    best_x: int = 0                       # ... and this first input character
+    val_loss: np.ndarray = field(default_factory=lambda: np.empty((0, 3)))  # rows: update, nats/char, seconds
+    rng: np.random.Generator = None       # the hooks sample with it, random order draws from it
+    wall_time: float = 0.0                # seconds spent in train, summed over calls
+
+    @property
+    def updates_per_second(self):
+        return self.update / self.wall_time if self.wall_time else float("nan")
+
+    @property
+    def characters_per_update(self):
+        return self.config.seq_length * self.config.batch_size
+
+    def per_character(self, loss):
+        """A loss (or smooth loss) of this run in nats per character."""
+        return loss / self.characters_per_update if self.config.loss == "sum" else loss
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """How a text of n characters is read: B streams, or chunks of C characters in random order,
+    each chunk read as the course reads the book (sequences at e = 0, T, 2T, ...)."""
+    C: int                                # characters per chunk
+    n_chunks: int
+    per_chunk: int                        # updates per chunk (per stream)
+    per_epoch: int
+
+    @classmethod
+    def of(cls, n_characters, config):
+        C = config.chunk_length or n_characters // config.batch_size
+        n_chunks = n_characters // C
+        per_chunk = updates_per_epoch(C, config.seq_length)
+        return cls(C, n_chunks, per_chunk, per_chunk * (n_chunks // config.batch_size))
+
+
+def updates_per_epoch(n_characters, seq_length=25):
+    """Sequences start at e = 0, seq_length, 2 seq_length, ... while e <= n_characters - seq_length - 1."""
+    return (n_characters - seq_length - 1) // seq_length + 1
+
+
+def train(rnn, data, n_updates, config=None, *, state=None, rng=None, validation=None, hook=None,
+          hook_at=(), checkpoint=None, ind_to_char=None, progress=False, **options):
+    """Train rnn on the encoded text data (N,) for n_updates updates; returns the TrainState.
+
+    rnn's arrays are updated in place: after the call they hold the trained parameters (the same
+    array objects; train works on one flat copy and writes it back, even when it stops early).
+    The course's rules, with the default TrainConfig: sequence X = data[e:e+T], Y = data[e+1:e+T+1];
+    the hidden state carries over from one sequence to the next; when the next sequence would run
+    past the end of the text a new epoch starts from e = 0 with h = 0. Gradients are clipped;
+    smooth_loss = 0.999 smooth_loss + 0.001 loss. Parameters train in their own dtype.
+
+    config: a TrainConfig; keyword options (eta=..., batch_size=..., ...) are folded into it.
+    state:  a TrainState (from an earlier call or load_checkpoint) to go on from, bit for bit.
+    rng:    the generator of a new run (random chunk order, and the hooks sample with state.rng).
+    validation: encoded held-out text (N_val,); its loss in nats per character is recorded in
+            state.val_loss every config.validate_every updates and at the end.
+    hook:   called as hook(update, rnn, hprev, x0, state) before each update numbered in hook_at
+            (1-based), with the hidden state (m,) and first input character of that update's
+            sequence (of stream 0).
+    checkpoint: a path; the state is written there every config.checkpoint_every updates, at the
+            end, and when training is interrupted (then TrainingInterrupted is raised). It needs
+            the vocabulary ind_to_char.
+    progress: show a progress bar (updates, or seconds of the time budget) with the loss per character.
+    """
+    config = dataclasses.replace(config or TrainConfig(), **options)
+    K, m = R.check_rnn(rnn)
+    data = _check_data(data, K, "data")
+    n_updates = R.check_count("n_updates", n_updates, 0)
+    reading = _Reading.of(len(data), config)
+    _check_reading(len(data), config, reading)
+    if validation is not None:
+        validation = _check_data(validation, K, "validation")
+    if checkpoint and (state is None or state.ind_to_char is None) and ind_to_char is None:
+        raise ValueError("train(checkpoint=...) needs ind_to_char, the vocabulary to save with the model.")
+    if state is None:
+        state = _new_state(rnn, config, reading, ind_to_char, rng)
+    elif state.config.trajectory() != config.trajectory():
+        raise ValueError(f"The state to resume was trained with {state.config.trajectory()}, "
+                         f"not {config.trajectory()}.")
+    else:
+        state.config = config
+
+    theta, params = R.flat_views(rnn)
+    history = np.empty(state.update + n_updates)          # not touched beyond what is used
+    history[:state.update] = state.smooth_loss
+    val_loss = [tuple(row) for row in state.val_loss]
+    first, hooks = state.update, set(hook_at) if hook else set()
+    bar = _progress_bar(n_updates, config.time_budget) if progress else None
+    start = time.perf_counter()
+
+    def steps():
+        """What each update reads: its sequences X, Y and learning rate, until n_updates are done,
+        the time budget is spent or an interrupt came; the hooks run before their update."""
+        for done in range(n_updates):
+            elapsed = time.perf_counter() - start
+            if interrupt.requested or (config.time_budget and elapsed > config.time_budget):
+                return
+            X, Y = _next_sequences(state, data, reading)
+            if state.update + 1 in hooks:
+                state.smooth_loss = history[:state.update]
+                hook(state.update + 1, rnn | params, R.stream0(state.hprev), int(X.flat[0]), state)
+            yield X, Y, _learning_rate(config, done, n_updates, elapsed)
+
+    with _deferred_interrupt() as interrupt, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        try:
+            for smooth in R.training_loop(theta, params, steps(), config, state):
+                history[state.update - 1] = smooth
+                state.step += 1
+                elapsed = time.perf_counter() - start
+                if validation is not None and state.update % config.validate_every == 0:
+                    val_loss.append((state.update, R.evaluate(params, validation), state.wall_time + elapsed))
+                if bar is not None:
+                    _show_progress(bar, state.update - first, elapsed, state.per_character(smooth))
+                if checkpoint and state.update % config.checkpoint_every == 0:
+                    save_checkpoint(checkpoint, _copy_back(rnn, params), _record(state, history, val_loss))
+        except FloatingPointError as err:
+            raise TrainingDiverged(f"{err}: lower eta or clip. The best model so far is in "
+                                   ".state.best_rnn.", state) from None
+        finally:                                # also after a divergence: the last good state
+            state.wall_time += time.perf_counter() - start
+            _copy_back(rnn, params)
+            _record(state, history, val_loss)
+            if bar is not None:
+                bar.close()
+        if validation is not None and state.update and (not val_loss or val_loss[-1][0] != state.update):
+            val_loss.append((state.update, R.evaluate(rnn, validation), state.wall_time))
+            _record(state, history, val_loss)
+        if checkpoint:
+            save_checkpoint(checkpoint, rnn, state)
+    if interrupt.requested:
+        raise TrainingInterrupted(state)
+    return state
+
+
+def _new_state(rnn, config, reading, ind_to_char, rng):
+    """The TrainState of a run that starts now: h = 0, moments 0, the best model the initial one."""
+    rng = rng or np.random.default_rng()
+    m, dtype, B = rnn["W"].shape[0], rnn["W"].dtype, config.batch_size
+    return TrainState(config, ind_to_char, rng=rng, order=_epoch_order(reading, config, rng),
+                      hprev=np.zeros((m,) if B == 1 else (B, m), dtype), best_h=np.zeros(m, dtype),
+                      moments={k: {p: np.zeros_like(rnn[p]) for p in PARAMS}
+                               for k in R.OPTIMIZERS[config.optimizer][1]},
+                      best_rnn={k: rnn[k].copy() for k in PARAMS})
+
+
+def _next_sequences(state, data, reading):
+    """X, Y (T,) or (T, B) of the next update, and the reading position moved on: a new epoch (and
+    chunk order) when the text is used up, h = 0 where a chunk (or the text) starts."""
+    T, B = state.config.seq_length, state.config.batch_size
+    if state.step == reading.per_epoch:
+        state.epoch, state.step = state.epoch + 1, 0
+        state.order = _epoch_order(reading, state.config, state.rng)
+    chunk_round, i = divmod(state.step, reading.per_chunk)
+    if i == 0:
+        state.hprev = np.zeros_like(state.hprev)
+    state.e = i * T
+    starts = state.order[chunk_round * B:(chunk_round + 1) * B] * reading.C + state.e
+    seq = data[starts + np.arange(T + 1)[:, None]]            # (T + 1, B): one column per stream
+    return (seq[:-1, 0], seq[1:, 0]) if B == 1 else (seq[:-1], seq[1:])
+
+
+def _epoch_order(reading, config, rng):
+    """The chunks in the order an epoch reads them: as they stand, or shuffled when cut by chunk_length."""
+    return rng.permutation(reading.n_chunks) if config.chunk_length else np.arange(reading.n_chunks)
+
+
+def _learning_rate(config, done, n_updates, elapsed):
+    """η, or with decay η times the share of the run still to go (by updates or by time)."""
+    if not config.decay:
+        return config.eta
+    fraction_done = max(done / n_updates, elapsed / config.time_budget if config.time_budget else 0.0)
+    return config.eta * (1 - fraction_done)
+
+
+def _record(state, history, val_loss):
+    """Copy the smooth loss so far (the first state.update entries) and the held-out losses into state."""
+    state.smooth_loss = history[:state.update].copy()
+    state.val_loss = np.array(val_loss, dtype=float).reshape(-1, 3)
+    return state
+
+
+def _copy_back(rnn, views):
+    """Write the trained parameters back into rnn's own arrays."""
+    for k in PARAMS:
+        rnn[k][...] = views[k]
+    return rnn
+
+
+def _check_data(data, K, name):
+    """data as a 1-D integer array of indices into the model's vocabulary 0..K-1."""
+    data = np.asarray(data)
+    if data.ndim != 1 or not np.issubdtype(data.dtype, np.integer):
+        raise ValueError(f"{name} must be encoded text: a 1-D array of character indices (see encode).")
+    if len(data) < 2:
+        raise ValueError(f"{name} has {len(data)} characters; it needs at least 2.")
+    if data.min() < 0 or data.max() >= K:
+        raise ValueError(f"{name} holds indices outside the model's vocabulary 0..{K - 1}: encode it with "
+                         "the vocabulary the model was made for.")
+    return data
+
+
+def _check_reading(n, config, reading):
+    """A clear error unless a text of n characters holds the streams and chunks that config asks for."""
+    T, B, C = config.seq_length, config.batch_size, config.chunk_length
+    if n // B < T + 1:
+        raise ValueError(f"The corpus has {n} characters; training needs at least seq_length + 1 = "
+                         f"{T + 1} per stream ({B} streams). Use a longer text or a shorter seq_length.")
+    if C is not None and reading.n_chunks < B:
+        raise ValueError(f"chunk_length must leave at least batch_size = {B} chunks of the text; got "
+                         f"{C} for {n} characters.")
+
+
+def _progress_bar(n_updates, time_budget):
+    """A bar of updates, or of seconds when a time budget bounds the run."""
+    from tqdm.auto import tqdm
+    if time_budget:
+        return tqdm(total=round(time_budget), unit="s", desc="seconds of the budget", mininterval=0.5,
+                    bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s [{postfix}]")
+    return tqdm(total=n_updates, unit="upd", desc="updates", mininterval=0.5)
+
+
+def _show_progress(bar, done, elapsed, loss_per_character):
+    """Every 100 updates of this call: move the bar (updates, or seconds of the budget) and show the
+    smooth loss per character."""
+    if done % 100:
+        return
+    bar.update((round(elapsed) if bar.unit == "s" else done) - bar.n)
+    bar.set_postfix_str(f"loss {loss_per_character:.3f} nats/char", refresh=False)
+
+
+class _deferred_interrupt:
+    """Within it, Ctrl-C (SIGINT) only sets .requested: train finishes the update in hand, writes its
+    checkpoint, then raises. Outside the main thread signals cannot be caught, and nothing changes."""
+
+    def __enter__(self):
+        self.requested, self.previous = False, None
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self.request)
+        return self
+
+    def request(self, signum, frame):
+        self.requested = True
+
+    def __exit__(self, *exc):
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+        return False
+
+
+# ---------------------------------------------------------------------------------------------
+# Saving and loading
+# ---------------------------------------------------------------------------------------------
+
+def atomic_write(path, write):
+    """Call write(file) on a new file beside path, then rename it to path: a crash or an interrupt
+    never leaves half a file, and two writers never share a temporary name."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def save_model(path, rnn, ind_to_char, **extra):
+    """U, W, V, b, c and the vocabulary `chars` (code points, in index order) in one .npz, written
+    atomically. extra: more arrays to store beside them."""
+    K, _ = R.check_rnn(rnn)
+    if not isinstance(ind_to_char, dict) or sorted(ind_to_char) != list(range(K)) or \
+            not all(isinstance(ch, str) and len(ch) == 1 for ch in ind_to_char.values()):
+        raise ValueError(f"ind_to_char must map 0..{K - 1} (the model's K = {K}) to single characters; "
+                         f"got {len(ind_to_char) if isinstance(ind_to_char, dict) else type(ind_to_char).__name__} "
+                         "entries. Pass the vocabulary the model was trained with.")
+    chars = np.array([ord(ind_to_char[i]) for i in range(K)], dtype=np.int32)
+    arrays = {k: rnn[k] for k in PARAMS} | {"chars": chars} | extra
+    atomic_write(path, lambda f: np.savez(f, **arrays))
+
+
+def load_model(path, char_to_ind=None):
+    """(rnn, char_to_ind, ind_to_char) from a file written by save_model or save_checkpoint.
+
+    char_to_ind: the vocabulary the caller expects; a file from another vocabulary is an error.
+    """
+    return _model_from(load_npz(path), path, char_to_ind)
+
+
+def _model_from(z, path, char_to_ind):
+    """(rnn, char_to_ind, ind_to_char) from the arrays z of a model file, checked as load_model promises."""
+    try:
+        rnn = {k: z[k] for k in PARAMS}
+        chars = [chr(c) for c in z["chars"]] if z["chars"].dtype.kind in "iu" else [str(c) for c in z["chars"]]
+    except KeyError as err:
+        raise ValueError(f"{path} is not a model file: it has no array {err}.") from None
+    try:
+        K, _ = R.check_rnn(rnn)
+    except ValueError as err:
+        raise ValueError(f"{path} is corrupt: {err}") from None
+    if len(chars) != K:
+        raise ValueError(f"{path} is corrupt: its vocabulary has {len(chars)} characters, its model K = {K}.")
+    c2i, i2c = {ch: i for i, ch in enumerate(chars)}, dict(enumerate(chars))
+    if char_to_ind is not None and c2i != char_to_ind:
+        raise ValueError(f"{path} was trained on another vocabulary ({K} characters, not "
+                         f"{len(char_to_ind)} / a different set): retrain on this corpus, or load "
+                         "the corpus it came from.")
+    return rnn, c2i, i2c
+
+
+def load_npz(path):
+    """Every array of an .npz file, with clear errors for a missing, unreadable or corrupt file."""
+    path = Path(path)
+    _check_readable(path, "Train a model first (notebooks/02_training.ipynb).")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except Exception as err:
+        raise ValueError(f"{path} is corrupt or not an .npz file ({type(err).__name__}: {err}): "
+                         "delete it and train again.") from None
+
+
+def save_checkpoint(path, rnn, state):
+    """The model and the whole TrainState in one .npz, written atomically."""
+    scalars = dict(config=dataclasses.asdict(state.config), update=state.update, epoch=state.epoch,
+                   step=state.step, e=state.e, best_smooth_loss=state.best_smooth_loss,
+                   best_update=state.best_update, best_x=state.best_x, wall_time=state.wall_time,
+                   rng=state.rng.bit_generator.state)
+    extra = {"hprev": state.hprev, "order": state.order, "smooth_loss": state.smooth_loss, "best_h": state.best_h,
+             "val_loss": state.val_loss, "state": np.array(json.dumps(scalars))}
+    extra |= {f"{moment}_{k}": state.moments[moment][k] for moment in state.moments for k in PARAMS}
+    extra |= {f"best_{k}": state.best_rnn[k] for k in PARAMS}
+    save_model(path, rnn, state.ind_to_char, **extra)
+
+
+def load_checkpoint(path, char_to_ind=None):
+    """(rnn, state, char_to_ind, ind_to_char); train(rnn, data, n, state=state) goes on bit for bit."""
+    z = load_npz(path)
+    rnn, c2i, i2c = _model_from(z, path, char_to_ind)
+    try:
+        s = json.loads(str(z["state"]))
+        config = TrainConfig(**s["config"])
+        rng = np.random.default_rng()
+        rng.bit_generator.state = s["rng"]
+        state = TrainState(config, i2c, update=s["update"], epoch=s["epoch"], step=s["step"], e=s["e"],
+                           order=z["order"], hprev=z["hprev"], smooth_loss=z["smooth_loss"],
+                           moments={moment: {k: z[f"{moment}_{k}"] for k in PARAMS}
+                                    for moment in R.OPTIMIZERS[config.optimizer][1]},
+                           best_rnn={k: z[f"best_{k}"] for k in PARAMS}, best_smooth_loss=s["best_smooth_loss"],
+                           best_update=s["best_update"], best_h=z["best_h"], best_x=s["best_x"],
+                           val_loss=z["val_loss"], rng=rng, wall_time=s["wall_time"])
+    except (KeyError, ValueError, TypeError) as err:
+        raise ValueError(f"{path} is not a complete checkpoint ({err}): delete it and train again.") from None
+    return rnn, state, c2i, i2c
