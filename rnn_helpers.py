@@ -15,10 +15,8 @@ side by side, and W h_{t-1} is written `h.dot(W.T)`; a one-hot x_t picks row x_t
 int array (T,), or (T, B). What does not depend on the recurrence is computed for all t at once; only
 the two loops over time (forward and backward) are in Python.
 
-Contents: the corpus's encoding; the model (forward, backward); the gradient checks; synthesis; the two
-optimizers; the course's training loop; the checks at the door. The machinery around the loop (files,
-checkpoints, interrupts, time budgets, progress) is in rnn_trainer.py; its public names are reachable
-from here too: `rnn_helpers.train`, `rnn_helpers.TrainConfig`, `rnn_helpers.load_model`, ...
+The machinery around the course's loop (files, checkpoints, interrupts, time budgets, progress) is in
+rnn_trainer.py; its public names are reachable from here too: `rnn_helpers.train`, `.TrainConfig`, ...
 """
 import functools
 import math
@@ -31,9 +29,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent
 PARAMS = ("U", "W", "V", "b", "c")
 LOSSES = ("sum", "mean")                  # the loss of a sequence: summed (2017-24) or averaged (2025-26)
-# The gradient check's pass marks, used by the tests and by notebook 1. Central differences are
-# judged in absolute terms and as whole arrays (their error, ~1e-10, does not shrink with the
-# gradient entry); the complex step, exact to rounding, entry by entry.
+# The gradient check's pass marks (tests, notebook 1). Central differences are judged in absolute terms
+# and as whole arrays (their error, ~1e-10, does not shrink with the entry); the complex step, entrywise.
 GRADIENT_TOLERANCES = dict(central_max_abs=1e-8, central_array_rel=1e-6, complex_max_rel=1e-9)
 
 
@@ -142,10 +139,8 @@ class Cache:
 
 
 def hidden_states(rnn, x, h0):
-    """H (T + 1, [B,] m) with H[0] = h0 and H[t] = h_t after reading x_1..x_t.
-
-    x: input indices (T,) or (T, B); h0: (m,) or (B, m).
-    """
+    """H (T + 1, [B,] m): H[0] = h0, H[t] = h_t after reading x_1..x_t.
+    x: input indices (T,) or (T, B); h0: (m,) or (B, m)."""
     U, W, b = rnn["U"], rnn["W"], rnn["b"]
     H = np.empty((len(x) + 1,) + np.shape(h0), dtype=np.result_type(W, h0))
     H[0] = h0
@@ -209,22 +204,21 @@ def backward(rnn, cache, grads=None):
 
 def compute_loss(rnn, x, y, h0, loss="sum"):
     """forward's loss, as a Python float (complex for complex parameters)."""
-    L = forward(rnn, x, y, h0, loss)[0]
+    L = forward(rnn, *_check_sequences(rnn, x, y), h0, loss)[0]
     return float(L) if np.isrealobj(L) else L
 
 
 def compute_grads(rnn, x, y, h0, loss="sum"):
     """backward(forward(...)): the analytic gradients, a dict of arrays of the parameters' shapes."""
-    return backward(rnn, forward(rnn, x, y, h0, loss)[1])
+    return backward(rnn, forward(rnn, *_check_sequences(rnn, x, y), h0, loss)[1])
 
 
 def gradient_through_time(rnn, x, y, h0):
     """The norms ||dL_T / dh_{T-k}|| for k = 0, ..., T - 1, (T,): how much the loss of the last
     character of a sequence, L_T = -log y_T^T p_T, depends on the hidden state k steps earlier.
-
-    x, y: input and target indices (T,); h0: (m,).
-    """
+    x, y: input and target indices (T,); h0: (m,)."""
     W, V = rnn["W"], rnn["V"]
+    x, y = _check_sequences(rnn, x, y)
     H = hidden_states(rnn, x, h0)
     g = softmax(H[-1].dot(V.T) + rnn["c"])
     g[y[-1]] -= 1                             # dL_T/do_T = p_T - y_T
@@ -236,27 +230,14 @@ def gradient_through_time(rnn, x, y, h0):
     return norms
 
 
-def evaluate(rnn, data, n_streams=64):
-    """Mean loss in nats per character of predicting data[1:] from data[:-1] (data: (N,) indices).
-    The text is read as n_streams contiguous streams side by side, each from h = 0 (a warm-up of a
-    few characters out of hundreds), so that the whole held-out text costs one batched forward pass."""
-    data = np.asarray(data)
-    if len(data) < 2:
-        raise ValueError(f"evaluate needs a text of at least 2 characters, got {len(data)}.")
-    n_streams = max(1, min(n_streams, (len(data) - 1) // 100))
-    L = (len(data) - 1) // n_streams
-    idx = np.arange(n_streams) * L + np.arange(L)[:, None]
-    loss, _ = forward(rnn, data[idx], data[idx + 1], np.zeros((n_streams, rnn["W"].shape[0]), rnn["W"].dtype))
-    return float(loss) / idx.size
-
-
 # ---------------------------------------------------------------------------------------------
 # Gradient checks
 # ---------------------------------------------------------------------------------------------
 
 def compute_grads_num(rnn, x, y, h0, h=1e-4, loss="sum"):
-    """Central differences on every entry of every parameter (the course's ComputeGradsNum)."""
-    grads = {}
+    """Central differences on every entry of every parameter (the course's ComputeGradsNum), on a
+    float64 copy of the model (in float32 the differences would drown in rounding)."""
+    rnn, grads = {k: rnn[k].astype(np.float64) for k in PARAMS}, {}
     for k in PARAMS:
         theta = rnn[k]
         grads[k] = g = np.empty(theta.shape)
@@ -338,8 +319,11 @@ def synthesize(rnn, h0, x0, n, rng, temperature=1.0, top_p=1.0):
     K, m = check_rnn(rnn)
     U, W, V, b, c = (rnn[k] for k in PARAMS)
     n = check_count("n", n, 0)
-    if not isinstance(temperature, numbers.Real) or not 0 < temperature < math.inf:
-        raise ValueError(f"temperature must be a finite number > 0, got {temperature!r}.")
+    if not isinstance(temperature, numbers.Real) or not 1e-6 <= temperature < math.inf:
+        raise ValueError(f"temperature must be a finite number >= 1e-6 (below, o_t / temperature "
+                         f"overflows), got {temperature!r}.")
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a NumPy Generator, e.g. np.random.default_rng(0); got {rng!r}.")
     if not isinstance(top_p, numbers.Real) or not 0 < top_p <= 1:
         raise ValueError(f"top_p must be in (0, 1], got {top_p!r}.")
     if isinstance(x0, bool) or not isinstance(x0, numbers.Integral) or not 0 <= x0 < K:
@@ -372,6 +356,8 @@ def nucleus(p, top_p):
 def mean_log_prob(rnn, h0, x0, indices):
     """The mean log-probability per character that the model gives to a sequence indices (n,) it
     continues from h0 (m,) and x0 (untempered p_t): how plausible the model itself finds a sample."""
+    if len(indices) == 0:
+        raise ValueError("mean_log_prob needs at least one character.")
     x = np.concatenate([[x0], indices[:-1]])
     return -compute_loss(rnn, x, indices, h0) / len(indices)
 
@@ -442,8 +428,7 @@ def training_loop(theta, params, steps, config, state):
 
 
 def flat_views(arrays):
-    """One contiguous vector holding copies of the five parameter-shaped arrays, and a dict of views
-    of it by name."""
+    """One contiguous vector holding copies of five parameter-shaped arrays, and its views by name."""
     flat = np.concatenate([np.ravel(arrays[k]) for k in PARAMS])
     sizes = np.cumsum([0] + [np.size(arrays[k]) for k in PARAMS])
     return flat, {k: flat[sizes[i]:sizes[i + 1]].reshape(np.shape(arrays[k])) for i, k in enumerate(PARAMS)}
@@ -461,11 +446,10 @@ def stream0(h):
 def check_rnn(rnn):
     """(K, m) of a model, after checking what train, synthesize and save_model rely on: the five
     arrays U, W, V, b, c with shapes that fit together, one real dtype (float32 or float64), finite."""
-    if not isinstance(rnn, dict) or not all(k in rnn for k in PARAMS):
-        raise ValueError(f"A model is a dict with the arrays {', '.join(PARAMS)} (see init_rnn), "
-                         f"got {type(rnn).__name__}{' with keys ' + str(sorted(rnn)) if isinstance(rnn, dict) else ''}.")
-    if not all(isinstance(rnn[k], np.ndarray) for k in PARAMS) or np.ndim(rnn["V"]) != 2:
-        raise ValueError("The model's parameters must be NumPy arrays, V of shape (K, m).")
+    if not isinstance(rnn, dict) or not all(isinstance(rnn.get(k), np.ndarray) for k in PARAMS) \
+            or np.ndim(rnn["V"]) != 2:
+        raise ValueError(f"A model is a dict of the NumPy arrays {', '.join(PARAMS)}, V of shape (K, m) "
+                         f"(see init_rnn); got {type(rnn).__name__} {sorted(rnn) if isinstance(rnn, dict) else ''}.")
     K, m = rnn["V"].shape
     dtype = rnn["V"].dtype
     for k, shape in _shapes(K, m).items():
@@ -478,6 +462,18 @@ def check_rnn(rnn):
             raise ValueError(f"The model's {k} holds inf or nan: it diverged. Use the best model of the run "
                              "(state.best_rnn) or train again with a lower eta.")
     return K, m
+
+
+def _check_sequences(rnn, x, y):
+    """x, y as arrays of indices into the model's vocabulary, of one length (T,) or shape (T, B)."""
+    x, y, K = np.asarray(x), np.asarray(y), len(rnn["c"])
+    for name, seq in (("x", x), ("y", y)):
+        if seq.size == 0 or not np.issubdtype(seq.dtype, np.integer) or seq.min() < 0 or seq.max() >= K:
+            raise ValueError(f"{name} must hold character indices 0..{K - 1} of the model's vocabulary "
+                             f"(and at least one), got {seq.dtype} values {seq.ravel()[:5]}...")
+    if x.shape != y.shape:
+        raise ValueError(f"x and y must have one shape (y is x moved on by one character), got {x.shape} and {y.shape}.")
+    return x, y
 
 
 def check_count(name, value, minimum):
@@ -494,8 +490,7 @@ def check_positive(name, value):
     return float(value)
 
 
-def __getattr__(name):
-    """The trainer's public names (train, TrainConfig, load_model, ...) as rnn_helpers.<name>."""
+def __getattr__(name):                   # rnn_trainer's public names as rnn_helpers.<name>
     import rnn_trainer
     if name in rnn_trainer.__all__:
         return getattr(rnn_trainer, name)

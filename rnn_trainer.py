@@ -8,6 +8,7 @@ here (`rnn_helpers.train`, `rnn_helpers.TrainConfig`, ...).
 """
 import dataclasses
 import functools
+import glob
 import hashlib
 import json
 import os
@@ -25,7 +26,7 @@ import rnn_helpers as R
 from rnn_helpers import PARAMS, ROOT
 
 __all__ = ["find_corpus", "load_corpus", "corpus_info", "read_book", "TrainConfig", "TrainState",
-           "TrainingDiverged", "TrainingInterrupted", "updates_per_epoch", "train", "atomic_write",
+           "TrainingDiverged", "TrainingInterrupted", "CheckpointFailed", "check_writable", "updates_per_epoch", "train", "evaluate", "atomic_write",
            "save_model", "load_model", "load_npz", "save_checkpoint", "load_checkpoint"]
 
 
@@ -82,6 +83,8 @@ def _check_readable(path, advice):
         mode = path.stat().st_mode
     except FileNotFoundError:
         raise FileNotFoundError(f"{path} not found. {advice}") from None
+    except OSError as err:
+        raise ValueError(f"{path} cannot be opened: {err.strerror or err} (a symbolic link loop?). {advice}") from None
     if stat.S_ISDIR(mode):
         raise IsADirectoryError(f"{path} is a directory, not a file. {advice}")
     if not stat.S_ISREG(mode):
@@ -160,6 +163,16 @@ class TrainingDiverged(FloatingPointError):
         self.state = state
 
 
+class CheckpointFailed(OSError):
+    """The checkpoint could not be written (a full disk, a file system gone read-only). Training stopped
+    after a whole update: rnn holds its parameters and .state the whole TrainState, to save elsewhere
+    (save_checkpoint(other_path, rnn, err.state)) or to go on from."""
+
+    def __init__(self, message, state):
+        super().__init__(message)
+        self.state = state
+
+
 class TrainingInterrupted(KeyboardInterrupt):
     """Training was interrupted (Ctrl-C, Jupyter's stop button) between two updates; the checkpoint,
     if train had a path for one, was written first. .state is consistent and can be resumed."""
@@ -224,6 +237,7 @@ class _Reading:
 
 def updates_per_epoch(n_characters, seq_length=25):
     """Sequences start at e = 0, seq_length, 2 seq_length, ... while e <= n_characters - seq_length - 1."""
+    n_characters, seq_length = R.check_count("n_characters", n_characters, 0), R.check_count("seq_length", seq_length, 1)
     return (n_characters - seq_length - 1) // seq_length + 1
 
 
@@ -261,11 +275,17 @@ def train(rnn, data, n_updates, config=None, *, state=None, rng=None, validation
         validation = _check_data(validation, K, "validation")
     if checkpoint and (state is None or state.ind_to_char is None) and ind_to_char is None:
         raise ValueError("train(checkpoint=...) needs ind_to_char, the vocabulary to save with the model.")
+    if checkpoint:
+        check_writable(checkpoint)
     if state is None:
         state = _new_state(rnn, config, reading, ind_to_char, rng)
     elif state.config.trajectory() != config.trajectory():
         raise ValueError(f"The state to resume was trained with {state.config.trajectory()}, "
                          f"not {config.trajectory()}.")
+    elif len(state.order) != reading.n_chunks or state.step > reading.per_epoch:
+        raise ValueError(f"The state to resume read a text of another length (an epoch of {len(state.order)} "
+                         f"chunks, {state.step} updates into it); this one has {len(data):,} characters: "
+                         "resume on the text it was trained on.")
     else:
         state.config = config
 
@@ -287,7 +307,9 @@ def train(rnn, data, n_updates, config=None, *, state=None, rng=None, validation
             X, Y = _next_sequences(state, data, reading)
             if state.update + 1 in hooks:
                 state.smooth_loss = history[:state.update]
+                interrupt.in_hook = True
                 hook(state.update + 1, rnn | params, R.stream0(state.hprev), int(X.flat[0]), state)
+                interrupt.in_hook = False
             yield X, Y, _learning_rate(config, done, n_updates, elapsed)
 
     with _deferred_interrupt() as interrupt, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -297,14 +319,17 @@ def train(rnn, data, n_updates, config=None, *, state=None, rng=None, validation
                 state.step += 1
                 elapsed = time.perf_counter() - start
                 if validation is not None and state.update % config.validate_every == 0:
-                    val_loss.append((state.update, R.evaluate(params, validation), state.wall_time + elapsed))
+                    val_loss.append((state.update, evaluate(params, validation), state.wall_time + elapsed))
                 if bar is not None:
                     _show_progress(bar, state.update - first, elapsed, state.per_character(smooth))
                 if checkpoint and state.update % config.checkpoint_every == 0:
-                    save_checkpoint(checkpoint, _copy_back(rnn, params), _record(state, history, val_loss))
+                    _save_or_raise(checkpoint, _copy_back(rnn, params), _record(state, history, val_loss))
         except FloatingPointError as err:
             raise TrainingDiverged(f"{err}: lower eta or clip. The best model so far is in "
                                    ".state.best_rnn.", state) from None
+        except KeyboardInterrupt:
+            if not interrupt.requested:
+                raise                           # not ours: the signal came outside train's handlers
         finally:                                # also after a divergence: the last good state
             state.wall_time += time.perf_counter() - start
             _copy_back(rnn, params)
@@ -312,13 +337,27 @@ def train(rnn, data, n_updates, config=None, *, state=None, rng=None, validation
             if bar is not None:
                 bar.close()
         if validation is not None and state.update and (not val_loss or val_loss[-1][0] != state.update):
-            val_loss.append((state.update, R.evaluate(rnn, validation), state.wall_time))
+            val_loss.append((state.update, evaluate(rnn, validation), state.wall_time))
             _record(state, history, val_loss)
         if checkpoint:
-            save_checkpoint(checkpoint, rnn, state)
+            _save_or_raise(checkpoint, rnn, state)
     if interrupt.requested:
         raise TrainingInterrupted(state)
     return state
+
+
+def evaluate(rnn, data, n_streams=64):
+    """Mean loss in nats per character of predicting data[1:] from data[:-1] (data: (N,) indices).
+    The text is read as n_streams contiguous streams side by side, each from h = 0 (a warm-up of a
+    few characters out of hundreds), so that the whole held-out text costs one batched forward pass."""
+    data = np.asarray(data)
+    if len(data) < 2:
+        raise ValueError(f"evaluate needs a text of at least 2 characters, got {len(data)}.")
+    n_streams = max(1, min(n_streams, (len(data) - 1) // 100))
+    L = (len(data) - 1) // n_streams
+    idx = np.arange(n_streams) * L + np.arange(L)[:, None]
+    loss, _ = R.forward(rnn, data[idx], data[idx + 1], np.zeros((n_streams, rnn["W"].shape[0]), rnn["W"].dtype))
+    return float(loss) / idx.size
 
 
 def _new_state(rnn, config, reading, ind_to_char, rng):
@@ -375,6 +414,16 @@ def _copy_back(rnn, views):
     return rnn
 
 
+def _save_or_raise(path, rnn, state):
+    try:
+        save_checkpoint(path, rnn, state)
+    except OSError as err:
+        raise CheckpointFailed(f"Training stopped after update {state.update}: its checkpoint could not be "
+                               f"written to {path} ({err.strerror or err}). Nothing is lost: the model is in rnn "
+                               "and the state in this error's .state; free space or pass another path.",
+                               state) from err
+
+
 def _check_data(data, K, name):
     """data as a 1-D integer array of indices into the model's vocabulary 0..K-1."""
     data = np.asarray(data)
@@ -418,21 +467,27 @@ def _show_progress(bar, done, elapsed, loss_per_character):
 
 
 class _deferred_interrupt:
-    """Within it, Ctrl-C (SIGINT) only sets .requested: train finishes the update in hand, writes its
-    checkpoint, then raises. Outside the main thread signals cannot be caught, and nothing changes."""
+    """Within it, Ctrl-C (SIGINT), SIGTERM (a closed terminal, a killed kernel, a scheduler's time
+    limit) and SIGHUP only set .requested: train finishes the update in hand, writes its checkpoint,
+    then raises TrainingInterrupted. A second signal while a hook runs (.in_hook) stops the hook at
+    once; between updates the loop stops within one update anyway. Outside the main thread signals
+    cannot be caught, and nothing changes."""
+    SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
     def __enter__(self):
-        self.requested, self.previous = False, None
+        self.requested, self.in_hook, self.previous = False, False, {}
         if threading.current_thread() is threading.main_thread():
-            self.previous = signal.signal(signal.SIGINT, self.request)
+            self.previous = {s: signal.signal(s, self.request) for s in self.SIGNALS}
         return self
 
     def request(self, signum, frame):
+        if self.requested and self.in_hook:
+            raise KeyboardInterrupt(f"signal {signum} again during a hook")
         self.requested = True
 
     def __exit__(self, *exc):
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
+        for s, handler in self.previous.items():
+            signal.signal(s, handler)
         return False
 
 
@@ -442,11 +497,13 @@ class _deferred_interrupt:
 
 def atomic_write(path, write):
     """Call write(file) on a new file beside path, then rename it to path: a crash or an interrupt
-    never leaves half a file, and two writers never share a temporary name."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    never leaves half a file, and two writers never share a temporary name. The file gets the mode
+    that the umask gives a new file; temporaries of the same target left by a killed writer go."""
+    path = check_writable(path)
+    _remove_stale_temporaries(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
@@ -455,6 +512,42 @@ def atomic_write(path, write):
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def check_writable(path):
+    """path as a Path, after making its folder and checking that a file can be written there (by
+    writing one: as root, permission bits say nothing about a read-only mount or /proc)."""
+    path = Path(path)
+    advice = "Choose a folder you can write to."
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a directory: give the path of a file in it. {advice}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+    except (FileExistsError, NotADirectoryError):
+        raise NotADirectoryError(f"Cannot write {path}: a part of its folder is a file. {advice}") from None
+    except OSError as err:
+        raise PermissionError(f"Cannot write {path}: {err.strerror or err}. {advice}") from None
+    return path
+
+
+def _umask():
+    mask = os.umask(0)          # the only way to read it is to set it
+    os.umask(mask)
+    return mask
+
+
+def _remove_stale_temporaries(path):
+    """Temporaries .<name>.<pid>.*.tmp of path whose writing process no longer runs."""
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        pid = tmp.name[len(path.name) + 2:].split(".")[0]
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            tmp.unlink(missing_ok=True)
+        except (ValueError, PermissionError):
+            pass                # not ours, or a live process of another user
 
 
 def save_model(path, rnn, ind_to_char, **extra):
@@ -492,6 +585,8 @@ def _model_from(z, path, char_to_ind):
         raise ValueError(f"{path} is corrupt: {err}") from None
     if len(chars) != K:
         raise ValueError(f"{path} is corrupt: its vocabulary has {len(chars)} characters, its model K = {K}.")
+    if any(len(ch) != 1 for ch in chars) or len(set(chars)) != K:
+        raise ValueError(f"{path} is corrupt: its vocabulary must be {K} distinct single characters.")
     c2i, i2c = {ch: i for i, ch in enumerate(chars)}, dict(enumerate(chars))
     if char_to_ind is not None and c2i != char_to_ind:
         raise ValueError(f"{path} was trained on another vocabulary ({K} characters, not "

@@ -106,7 +106,7 @@ def test_bad_model_sizes(kwargs, match):
     (lambda r: r.update(b=r["b"].astype(np.float16)), "float32, or all"),
     (lambda r: r.update(c=r["c"].astype(np.float32)), "float32, or all"),
     (lambda r: r.update(W=np.zeros((3, 3))), "shape"),
-    (lambda r: r.pop("c"), "dict with the arrays"),
+    (lambda r: r.pop("c"), "dict of the NumPy arrays"),
     (lambda r: r.update(U=r["U"].tolist()), "NumPy arrays"),
 ])
 def test_bad_parameters_are_refused_by_train_synthesize_and_save(change, match, tmp_path):
