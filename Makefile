@@ -17,6 +17,11 @@ RNN_BUDGET_SCALE ?= 0.1
 # What the PDF needs from the system: XeLaTeX, pandoc, DejaVu fonts, and pdftotext for the tests.
 APT_PACKAGES := texlive-xetex texlive-fonts-recommended texlive-plain-generic pandoc fonts-dejavu poppler-utils
 
+# Settings are upper case; a misspelt one (handout=2025) would silently build the default report.
+SETTINGS := HANDOUT AUTHOR RNN_BUDGET_SCALE RNN_CORPUS RNN_RUNS RNN_HANDOUT PYTHON
+UNKNOWN  := $(strip $(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $(v))),$(filter-out $(SETTINGS),$(v)))))
+$(if $(UNKNOWN),$(error Unknown setting $(UNKNOWN): make knows $(SETTINGS) (upper case, e.g. make report HANDOUT=2025)))
+
 .PHONY: report test bench lab corpus setup system clean
 
 report: setup system
@@ -29,7 +34,7 @@ bench: setup
 	$(PY) benchmarks/bench_train.py
 
 lab: setup
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
 setup: $(STAMP) $(CORPUS)
 
