@@ -34,9 +34,7 @@ LOSSES = ("sum", "mean")                  # the loss of a sequence: summed (2017
 GRADIENT_TOLERANCES = dict(central_max_abs=1e-8, central_array_rel=1e-6, complex_max_rel=1e-9)
 
 
-# ---------------------------------------------------------------------------------------------
-# The corpus as indices
-# ---------------------------------------------------------------------------------------------
+# ---- The corpus as indices -------------------------------------------------------------------
 
 def build_vocab(text):
     """char_to_ind and ind_to_char over the sorted distinct characters of text."""
@@ -74,9 +72,7 @@ def split_corpus(data, held_out=0.05):
     return data[:n_train], data[n_train:]
 
 
-# ---------------------------------------------------------------------------------------------
-# The model: forward and backward passes
-# ---------------------------------------------------------------------------------------------
+# ---- The model: forward and backward passes --------------------------------------------------
 
 def init_rnn(K, m=100, sig=0.01, rng=None, dtype=np.float64):
     """U (m, K), W (m, m), V (K, m) ~ N(0, sig^2) and b (m,) = c (K,) = 0, in float32 or float64.
@@ -230,39 +226,48 @@ def gradient_through_time(rnn, x, y, h0):
     return norms
 
 
-# ---------------------------------------------------------------------------------------------
-# Gradient checks
-# ---------------------------------------------------------------------------------------------
+# ---- Gradient checks -------------------------------------------------------------------------
 
-def compute_grads_num(rnn, x, y, h0, h=1e-4, loss="sum"):
-    """Central differences on every entry of every parameter (the course's ComputeGradsNum), on a
-    float64 copy of the model (in float32 the differences would drown in rounding)."""
-    rnn, grads = {k: rnn[k].astype(np.float64) for k in PARAMS}, {}
-    for k in PARAMS:
-        theta = rnn[k]
-        grads[k] = g = np.empty(theta.shape)
-        for i in np.ndindex(theta.shape):
-            old = theta[i]
-            theta[i] = old - h
-            l1 = compute_loss(rnn, x, y, h0, loss)
-            theta[i] = old + h
-            l2 = compute_loss(rnn, x, y, h0, loss)
-            theta[i] = old
-            g[i] = (l2 - l1) / (2 * h)
-    return grads
+def compute_grads_num(rnn, x, y, h0, h=1e-4, loss="sum", entries=None, rng=None):
+    """Central differences (the course's ComputeGradsNum), on a float64 copy of the model (in float32
+    the differences would drown in rounding). entries: None for every entry of every parameter, or n
+    for n entries of each drawn at random with rng (the others nan): a large K then costs seconds."""
+    rnn = {k: rnn[k].astype(np.float64) for k in PARAMS}
+
+    def central(theta, i):
+        old = theta[i]
+        theta[i] = old - h
+        l1 = compute_loss(rnn, x, y, h0, loss)
+        theta[i] = old + h
+        l2 = compute_loss(rnn, x, y, h0, loss)
+        theta[i] = old
+        return (l2 - l1) / (2 * h)
+    return _entrywise(rnn, central, entries, rng)
 
 
-def compute_grads_complex(rnn, x, y, h0, h=1e-20, loss="sum"):
-    """Complex-step derivatives: dL/dθ = Im L(θ + i h) / h, exact to rounding (no subtraction)."""
+def compute_grads_complex(rnn, x, y, h0, h=1e-20, loss="sum", entries=None, rng=None):
+    """Complex-step derivatives: dL/dθ = Im L(θ + i h) / h, exact to rounding (no subtraction).
+    entries, rng: as for compute_grads_num."""
     crnn = {k: rnn[k].astype(complex) for k in PARAMS}
+
+    def complex_step(theta, i):
+        theta[i] += 1j * h
+        g = compute_loss(crnn, x, y, h0, loss).imag / h
+        theta[i] -= 1j * h
+        return g
+    return _entrywise(crnn, complex_step, entries, rng)
+
+
+def _entrywise(rnn, derivative, entries, rng):
+    """{k: derivative(rnn[k], i) at every entry i of each parameter, or at `entries` random ones}."""
     grads = {}
     for k in PARAMS:
-        theta = crnn[k]
-        grads[k] = g = np.empty(theta.shape)
-        for i in np.ndindex(theta.shape):
-            theta[i] += 1j * h
-            g[i] = compute_loss(crnn, x, y, h0, loss).imag / h
-            theta[i] -= 1j * h
+        grads[k] = g = np.full(rnn[k].shape, np.nan)
+        where = np.ndindex(g.shape)
+        if entries is not None and check_count("entries", entries, 1) < g.size:
+            where = zip(*np.unravel_index(np.sort(rng.choice(g.size, entries, replace=False)), g.shape))
+        for i in where:
+            g[i] = derivative(rnn[k], i)
     return grads
 
 
@@ -290,13 +295,16 @@ def compute_grads_autograd(rnn, x, y, h0, loss="sum"):
 
 def compare_gradients(analytic, numerical):
     """Per parameter: the gradient's norm, max |ga - gn|, the max entrywise relative error and the
-    relative error of the whole array, ||ga - gn|| / max(1e-12, ||ga|| + ||gn||)."""
-    return {k: dict(norm=float(np.linalg.norm(analytic[k])),
-                    max_abs=float(np.abs(analytic[k] - numerical[k]).max()),
-                    max_rel=relative_error(analytic[k], numerical[k]),
-                    array_rel=float(np.linalg.norm(analytic[k] - numerical[k]) /
-                                    max(1e-12, np.linalg.norm(analytic[k]) + np.linalg.norm(numerical[k]))))
-            for k in PARAMS}
+    relative error of the whole array, ||ga - gn|| / max(1e-12, ||ga|| + ||gn||), over the entries
+    that numerical has (not nan)."""
+    result = {}
+    for k in PARAMS:
+        checked = ~np.isnan(numerical[k])
+        ga, gn = analytic[k][checked], numerical[k][checked]
+        result[k] = dict(norm=float(np.linalg.norm(analytic[k])), max_abs=float(np.abs(ga - gn).max()),
+                         max_rel=relative_error(ga, gn), checked=int(checked.sum()),
+                         array_rel=float(np.linalg.norm(ga - gn) / max(1e-12, np.linalg.norm(ga) + np.linalg.norm(gn))))
+    return result
 
 
 def relative_error(ga, gn):
@@ -304,9 +312,7 @@ def relative_error(ga, gn):
     return float(np.max(np.abs(ga - gn) / np.maximum(1e-12, np.abs(ga) + np.abs(gn))))
 
 
-# ---------------------------------------------------------------------------------------------
-# Synthesis
-# ---------------------------------------------------------------------------------------------
+# ---- Synthesis -------------------------------------------------------------------------------
 
 def synthesize(rnn, h0, x0, n, rng, temperature=1.0, top_p=1.0):
     """n character indices, an int array (n,), sampled one at a time, each fed back as the next input.
@@ -362,9 +368,7 @@ def mean_log_prob(rnn, h0, x0, indices):
     return -compute_loss(rnn, x, indices, h0) / len(indices)
 
 
-# ---------------------------------------------------------------------------------------------
-# Optimizers: step(theta, g, moments, t, eta, eps) on whole vectors, in place
-# ---------------------------------------------------------------------------------------------
+# ---- Optimizers: step(theta, g, moments, t, eta, eps) on whole vectors, in place -------------
 
 ADAM_BETAS = (0.9, 0.999)
 
@@ -388,9 +392,7 @@ def adam_step(theta, g, moments, t, eta, eps):
 OPTIMIZERS = {"adagrad": (adagrad_step, ("m",)), "adam": (adam_step, ("m", "v"))}
 
 
-# ---------------------------------------------------------------------------------------------
-# The course's training loop
-# ---------------------------------------------------------------------------------------------
+# ---- The course's training loop --------------------------------------------------------------
 
 def training_loop(theta, params, steps, config, state):
     """The handout's algorithm: for each (X, Y, eta) of steps -- input and target sequences (T,) or
@@ -439,9 +441,7 @@ def stream0(h):
     return h if h.ndim == 1 else h[0]
 
 
-# ---------------------------------------------------------------------------------------------
-# Checks at the door: what the functions above rely on
-# ---------------------------------------------------------------------------------------------
+# ---- Checks at the door: what the functions above rely on ------------------------------------
 
 def check_rnn(rnn):
     """(K, m) of a model, after checking what train, synthesize and save_model rely on: the five

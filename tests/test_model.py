@@ -226,3 +226,23 @@ def test_gradient_through_time_matches_the_complex_step_on_each_earlier_state():
     for k in range(T):
         exact = [last_loss(H[T - k] + 1e-20j * e, k).imag / 1e-20 for e in np.eye(m)]
         assert norms[k] == pytest.approx(np.linalg.norm(exact), rel=1e-10), k
+
+
+def test_a_sampled_gradient_check_checks_that_many_entries_and_still_catches_a_bug():
+    """For a large vocabulary notebook 1 checks a random sample of each parameter's entries: the
+    numerical gradient has exactly that many entries (every one where the parameter is smaller),
+    equal to the full check's there, and a wrong gradient still fails on them."""
+    rnn = R.init_rnn(30, 6, sig=0.3, rng=np.random.default_rng(0))
+    x, y = random_sequence(30, 12)
+    h0 = np.zeros(6)
+    full = R.compute_grads_complex(rnn, x, y, h0)
+    sampled = R.compute_grads_complex(rnn, x, y, h0, entries=20, rng=np.random.default_rng(1))
+    for k in R.PARAMS:
+        checked = ~np.isnan(sampled[k])
+        assert checked.sum() == min(20, full[k].size), k
+        np.testing.assert_array_equal(sampled[k][checked], full[k][checked])
+    comparison = R.compare_gradients(R.compute_grads(rnn, x, y, h0), sampled)
+    assert all(c["checked"] == min(20, full[k].size) and c["max_rel"] < TOL["complex_max_rel"]
+               for k, c in comparison.items())
+    wrong = R.compare_gradients(truncated_bptt_grads(rnn, x, y, h0), sampled)
+    assert wrong["W"]["max_rel"] > TOL["complex_max_rel"]
