@@ -337,6 +337,9 @@ def train(rnn, data, n_updates, config=None, *, state=None, rng=None, validation
             _copy_back(rnn, params)
             _record(state, history, val_loss)
             if bar is not None:
+                if state.update > first:
+                    _show_progress(bar, state.update - first, time.perf_counter() - start,
+                                   state.per_character(state.smooth_loss[-1]), last=True)
                 bar.close()
         if validation is not None and state.update and (not val_loss or val_loss[-1][0] != state.update):
             val_loss.append((state.update, evaluate(rnn, validation, R.stream0(state.hprev)), state.wall_time))
@@ -468,12 +471,12 @@ def _progress_bar(n_updates, time_budget):
     return tqdm(total=n_updates, unit="upd", desc="updates", mininterval=0.5)
 
 
-def _show_progress(bar, done, elapsed, loss_per_character):
-    """Every 100 updates of this call: move the bar (updates, or seconds of the budget) and show the
-    smooth loss per character."""
-    if done % 100:
+def _show_progress(bar, done, elapsed, loss_per_character, last=False):
+    """Every 100 updates of this call, and at its end: move the bar (updates, or seconds of the
+    budget) and show the smooth loss per character."""
+    if done % 100 and not last:
         return
-    bar.update((round(elapsed) if bar.unit == "s" else done) - bar.n)
+    bar.update((min(round(elapsed), bar.total) if bar.unit == "s" else done) - bar.n)
     bar.set_postfix_str(f"loss {loss_per_character:.3f} nats/char", refresh=False)
 
 
