@@ -467,7 +467,7 @@ def _progress_bar(n_updates, time_budget):
     from tqdm.auto import tqdm
     if time_budget:
         return tqdm(total=round(time_budget), unit="s", desc="seconds of the budget", mininterval=0.5,
-                    bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s [{postfix}]")
+                    bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s{postfix}")
     return tqdm(total=n_updates, unit="upd", desc="updates", mininterval=0.5)
 
 
