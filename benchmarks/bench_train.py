@@ -13,7 +13,7 @@ import time
 import numpy as np
 
 import rnn_helpers as R
-from report.minchar import train_baseline
+from benchmarks.minchar import train_baseline
 
 ROUNDS, OURS_UPDATES, BASELINE_UPDATES, TARGET = 7, 3000, 600, 5.0
 BATCH_SIZES, BATCH_SECONDS = (1, 8, 32, 64), 3.0

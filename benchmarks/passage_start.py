@@ -14,12 +14,12 @@ import statistics
 import numpy as np
 
 import rnn_helpers as R
-from report import helpers as H
+from report import runs, textstats
 
 
 def share(corpus, rnn, h0, x0, length, seed, **options):
     text = R.decode(R.synthesize(rnn, h0, x0, length, np.random.default_rng(seed), **options), corpus.ind_to_char)
-    return H.word_stats(text, corpus.vocabulary)[0]
+    return textstats.word_stats(text, corpus.vocabulary)[0]
 
 
 def main():
@@ -27,8 +27,8 @@ def main():
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--big", type=float, default=0, help="seconds for section 5's model (0: skip it)")
     args = parser.parse_args()
-    corpus = H.setup()
-    p2, p4, p8 = (H.notebook_parameters(n) for n in ("02_training.ipynb", "04_final_passage.ipynb", "08_better_model.ipynb"))
+    corpus = runs.setup()
+    p2, p4, p8 = (runs.notebook_parameters(n) for n in ("02_training.ipynb", "04_final_passage.ipynb", "08_better_model.ipynb"))
     n_updates = max(p2["N_UPDATES"], p2["MIN_EPOCHS"] * R.updates_per_epoch(len(corpus.data), p2["SEQ_LENGTH"]))
     sample_at = [1] + list(range(p2["SAMPLE_EVERY"], n_updates + 1, p2["SAMPLE_EVERY"]))
     dot = corpus.char_to_ind["."]

@@ -1,6 +1,5 @@
-"""Yardsticks for the network's loss on held-out text, and an audit of what it copied: character
-n-gram models with interpolated Kneser-Ney smoothing, the standard library's compressors, and the
-longest stretches of generated text that also occur in the training text."""
+"""Yardsticks for the network's loss on held-out text: character n-gram models with interpolated
+Kneser-Ney smoothing, and the standard library's compressors."""
 import bz2
 import gzip
 import lzma
@@ -101,28 +100,3 @@ def compressed_bits_per_character(train, held_out):
                    "lzma": lambda b: lzma.compress(b, preset=9 | lzma.PRESET_EXTREME)}
     before, after = train.encode("utf-8"), (train + held_out).encode("utf-8")
     return {name: 8 * (len(c(after)) - len(c(before))) / len(held_out) for name, c in compressors.items()}
-
-
-def longest_common_substring(passage, text):
-    """The longest substring of passage that also occurs in text (the first of them): grown one
-    character at a time from each start, which is quick for a passage of a few thousand characters."""
-    best = ""
-    for i in range(len(passage)):
-        length = len(best) + 1
-        while i + length <= len(passage) and passage[i:i + length] in text:
-            best = passage[i:i + length]
-            length += 1
-    return best
-
-
-def copy_audit(passage, text, vocabulary, n=8):
-    """How much of a generated passage the training text already holds: the longest common
-    substring, the share of the passage's words that are words of the text, the share of its
-    character n-grams that occur in the text."""
-    from report.helpers import words
-    ws = words(passage)
-    grams = [passage[i:i + n] for i in range(len(passage) - n + 1)]
-    text_grams = {text[i:i + n] for i in range(len(text) - n + 1)}
-    return dict(longest=longest_common_substring(passage, text),
-                words=sum(w in vocabulary for w in ws) / max(1, len(ws)),
-                ngrams=sum(g in text_grams for g in grams) / max(1, len(grams)))

@@ -11,6 +11,7 @@ vanishing from the page.
 import argparse
 import copy
 import datetime
+import html
 import re
 import shutil
 import subprocess
@@ -21,60 +22,153 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+from nbclient.exceptions import CellControlSignal, CellExecutionError, DeadKernelError
 from nbconvert import HTMLExporter, LatexExporter
 from nbconvert.filters.pandoc import convert_pandoc
-from nbconvert.preprocessors import CoalesceStreamsPreprocessor, TagRemovePreprocessor
+from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
 from report.handouts import handout
+from rnn_helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 TEMPLATES = ROOT / "report" / "template"
 LATEX_FILTER = TEMPLATES / "pandoc" / "latex.lua"
 TITLE = "Assignment 4: a character-level RNN that writes text"
 
 
-def execute(paths, out_dir):
-    """Run each notebook in a fresh kernel, in order, with notebooks/ as working directory."""
+def report_name(answered):
+    """The report's file name without its suffix: report for the 2017-24 handout, report-2025 for the
+    2025-26 one."""
+    return "report" if answered.key == "2017" else f"report-{answered.key}"
+
+
+def execute(paths, out_dir, log_dir):
+    """Run each notebook in a fresh kernel, in order, with notebooks/ as working directory; keep
+    the widgets' final state, and make each widget's text the final one (what JupyterLab shows of
+    a notebook it does not trust). A failure stops the build with its cause; the whole traceback
+    goes to log_dir."""
     executed = []
     for path in paths:
         nb = nbformat.read(path, as_version=4)
         start = time.perf_counter()
         print(f"{path.name:32s}", end=" ", flush=True)
+        running = {}
+        client = NotebookClient(nb, timeout=1800, kernel_name="python3", store_widget_state=True,
+                                resources={"metadata": {"path": str(NOTEBOOKS)}},
+                                on_cell_execute=lambda cell, cell_index: running.update(index=cell_index))
         try:
-            NotebookClient(nb, timeout=1800, kernel_name="python3",
-                           resources={"metadata": {"path": str(NOTEBOOKS)}}).execute(stderr=subprocess.DEVNULL)
-        except CellExecutionError as err:
-            sys.exit(f"failed\nreport: {path.name} failed, so the report was not built:\n{err}")
+            client.execute(stderr=subprocess.DEVNULL)
+        except (CellExecutionError, CellControlSignal, DeadKernelError) as err:
+            print("failed", flush=True)
+            sys.exit(failure(path, running.get("index"), err, log_dir))
         print(f"{time.perf_counter() - start:6.1f} s", flush=True)
+        final_widget_text(nb)
         out_dir.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, out_dir / path.name)
         executed.append(nb)
     return executed
 
 
+def failure(path, index, err, log_dir):
+    """The message of a failed notebook: where and why first, the whole traceback in a log file."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = log_dir / f"{path.stem}.log"
+    log.write_text(re.sub(r"\x1b\[[0-9;]*m", "", str(err)) + "\n", encoding="utf-8")
+    cause = f"{err.ename}: {err.evalue}" if isinstance(err, CellExecutionError) else f"{type(err).__name__}: {err}"
+    where = f"{path.name}, cell {index + 1}" if index is not None else path.name
+    return f"report: {where} failed, so the report was not built.\n{cause}\nThe whole traceback: {log}"
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+
+def final_widget_text(nb):
+    """Each widget output's text/plain, the widget as it ended: a progress bar (tqdm's) as its last
+    line, other widgets as their settings."""
+    models = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            view = output.get("data", {}).get(WIDGET_VIEW)
+            if view and view.get("model_id") in models:
+                output.data["text/plain"] = widget_text(view["model_id"], models)
+
+
+def widget_text(model_id, models):
+    """A widget (models: the notebook's widget state) as text: a progress bar of tqdm as tqdm prints
+    it, a box as its children's texts, a button as [its label], a control as its label and value."""
+    def text(value):
+        return html.unescape(re.sub(r"<[^>]+>", "", str(value))).replace("\u2007", " ")
+    model = models[model_id]
+    state, kind = model["state"], model["model_name"]
+    children = [models[c.removeprefix("IPY_MODEL_")] for c in state.get("children", [])
+                if c.removeprefix("IPY_MODEL_") in models]
+    names = [c["model_name"] for c in children]
+    if names[1:2] in (["FloatProgressModel"], ["IntProgressModel"]) and len(names) == 3:      # tqdm
+        bar = children[1]["state"]
+        done = round(10 * bar["value"] / bar["max"]) if bar.get("max") else 0
+        return f"{text(children[0]['state']['value'])}|{'█' * done}{' ' * (10 - done)}|{text(children[2]['state']['value'])}"
+    if children:
+        shown = (widget_text(c.removeprefix("IPY_MODEL_"), models) for c in state["children"]
+                 if c.removeprefix("IPY_MODEL_") in models)
+        return ("  " if kind == "HBoxModel" else "\n").join(line for line in shown if line)
+    if kind == "ButtonModel":
+        return f"[{state.get('description', '')}]"
+    if "value" in state and "Style" not in kind and "Layout" not in kind:
+        return f"{state.get('description', '')} {text(state['value'])}".strip()
+    return ""
+
+
 def merge(notebooks, title, author, date):
-    """One notebook of every notebook's cells, with fresh ids and no stderr, and a title block."""
+    """One notebook of every notebook's cells, with fresh ids, and a title block. What a notebook
+    shows only in Jupyter is left out: stderr and widgets. A figure's alt text is its caption."""
     merged = nbformat.v4.new_notebook(metadata=copy.deepcopy(notebooks[0].metadata))
+    merged.metadata.pop("widgets", None)
     merged.metadata.update(title=title, authors=[{"name": author}], date=date)
     for nb in notebooks:
         for cell in nb.cells:
             cell = copy.deepcopy(cell)
             cell.id = uuid.uuid4().hex[:12]
             if cell.cell_type == "code":
-                cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")]
+                cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")
+                                and WIDGET_VIEW not in o.get("data", {})]
             merged.cells.append(cell)
+    caption_figures(merged)
     return merged
 
 
+def caption_figures(nb):
+    """Set each figure's alt text (its output's metadata "alt", which the HTML template writes) to its
+    caption: the first paragraph after it, in an output or a Markdown cell, that starts with
+    "**Figure N.**", before any other figure."""
+    figure = None
+    for cell in nb.cells:
+        outputs = cell.get("outputs", []) if cell.cell_type == "code" else [{"data": {"text/markdown": cell.source}}]
+        for output in outputs:
+            data = output.get("data", {})
+            if "image/png" in data:
+                figure = output
+            elif figure is not None:
+                caption = caption_text(data.get("text/markdown", ""))
+                if caption:
+                    figure.setdefault("metadata", {})["alt"] = caption
+                    figure = None
+
+
+def caption_text(markdown):
+    """The text of a "**Figure N.** ..." paragraph as plain text (pandoc's: no markup, math in
+    Unicode, e.g. ∂L/∂W), or None."""
+    paragraph = re.sub(r"<[^>]+>", "", markdown).strip().split("\n\n")[0]
+    if not re.match(r"\*\*Figure \d+\.\*\*", paragraph):
+        return None
+    return " ".join(convert_pandoc(paragraph, "markdown", "plain", extra_args=["--wrap=none"]).split())
+
+
 def exporter(cls, template, **options):
-    """nbconvert's exporter with our template; cells tagged remove_cell (set-up, the checked cells
-    whose verdict the prose states) and remove_input (code that only displays) are hidden."""
+    """nbconvert's exporter with our template, without the code: the report shows what the cells
+    write, never their input."""
     ex = cls(template_name=template, extra_template_basedirs=[str(TEMPLATES)], exclude_input=True,
              exclude_input_prompt=True, exclude_output_prompt=True, **options)
-    ex.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={"remove_cell"}, remove_input_tags={
-        "remove_input"}, remove_all_outputs_tags={"remove_output"}), enabled=True)
     ex.register_preprocessor(CoalesceStreamsPreprocessor(), enabled=True)
     return ex
 
@@ -83,7 +177,20 @@ def markdown_to_html(markdown):
     """Markdown rendered by pandoc, as for the PDF, with math as MathML: the page needs no script.
     Zero-width spaces (break points for the PDF) are dropped: the page's CSS breaks generated text
     anywhere, and a reader's search and copy see the text as it was written."""
-    return convert_pandoc(markdown.replace("\u200b", ""), "markdown", "html", extra_args=["--mathml"])
+    page = convert_pandoc(markdown.replace("\u200b", ""), "markdown", "html", extra_args=["--mathml"])
+    return upright_math(page)
+
+
+def upright_math(page):
+    """pandoc writes \\mathrm{softmax} as <mstyle mathvariant="normal"> around one <mi> per letter,
+    which Chromium ignores (MathML Core honours mathvariant only on <mi>), so that it shows s o f t
+    m a x in italics: write it as one upright <mi> instead."""
+    def upright(match):
+        letters = re.findall(r"<mi>([^<]*)</mi>", match.group(1))
+        if "".join(f"<mi>{c}</mi>" for c in letters) == match.group(1):
+            return f'<mi mathvariant="normal">{"".join(letters)}</mi>'
+        return match.group(1).replace("<mi>", '<mi mathvariant="normal">')
+    return re.sub(r'<mstyle mathvariant="normal">((?:(?!<mstyle).)*?)</mstyle>', upright, page, flags=re.S)
 
 
 def pandoc_to_latex(source, from_format, to_format, extra_args=None):
@@ -137,14 +244,14 @@ def main():
         answered = handout()
     except ValueError as err:
         sys.exit(f"report: {err}")
-    name = "report" if answered.key == "2017" else f"report-{answered.key}"
+    name = report_name(answered)
     notebooks_out = args.notebooks_out or (NOTEBOOKS if answered.key == "2017"
                                            else ROOT / "report" / "build" / f"notebooks-{answered.key}")
     print(f"answering {answered.title}: {args.out / name}.pdf and .html")
 
     paths = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
     notebooks = ([nbformat.read(p, as_version=4) for p in paths] if args.no_execute
-                 else execute(paths, notebooks_out))
+                 else execute(paths, notebooks_out, args.out / "build"))
     merged = merge(notebooks, f"{TITLE}, after {answered.title}", args.author, args.date)
     args.out.mkdir(parents=True, exist_ok=True)
     export_html(merged, args.out / f"{name}.html")

@@ -3,7 +3,7 @@
 $RNN_HANDOUT (`make report HANDOUT=2025` sets it) picks the handout: "2017", the 2017-2024 one
 (AdaGrad, the loss summed over a sequence; the default), or "2025", the 2025-26 one (Adam, the loss
 averaged over a sequence). Every notebook reads it through handout(), and each handout's runs keep
-their files apart (report.helpers.run_dir).
+their files apart (report.runs.run_dir).
 """
 import os
 from dataclasses import dataclass

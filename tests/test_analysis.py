@@ -1,4 +1,4 @@
-"""Surprisal, features of a text and the units that track them (section 6)."""
+"""Surprisal, features of a text (report.textstats) and the units that track them (section 6)."""
 import string
 
 import numpy as np
@@ -6,6 +6,7 @@ import pytest
 
 import rnn_helpers as R
 from report import analysis as A
+from report.textstats import SURFACE, surface, text_features
 
 
 def test_surprisal_is_minus_log2_of_forwards_p_at_each_target():
@@ -27,7 +28,7 @@ def test_surprisal_is_minus_log2_of_forwards_p_at_each_target():
 
 def test_features_of_a_crafted_text():
     text = 'He said "Go." Then\nHAMLET\nno'
-    f = A.text_features(text)
+    f = text_features(text)
     assert list(f["inside quotation marks"][:9]) == [False] * 8 + [True]        # from the opening " on
     assert f["inside quotation marks"][text.index("Then")] == False
     assert f["position in the line"][text.index("Then") + 4] == 18 and f["position in the line"][text.index("HAMLET")] == 0
@@ -50,7 +51,7 @@ def test_best_units_finds_the_unit_that_copies_a_feature():
     text = "".join(rng.choice(chars, 3000))
     x = np.array([chars.index(c) for c in text])
     H = R.hidden_states(rnn, x, np.zeros(m))[1:]
-    found = A.best_units(H, A.text_features(text))
+    found = A.best_units(H, text_features(text))
     assert found["inside a word"][0] == 5 and found["inside a word"][1] > 0.99
     assert found["inside quotation marks"] is None and found["inside a line in capitals alone (a speaker's name)"] is None
 
@@ -60,3 +61,14 @@ def test_surprisal_by_position_in_a_word():
     positions = A.by_position_in_word(text, np.arange(len(text), dtype=float), longest=2)
     # first letters at 0, 3, 7; second and later at 1, 4, 5
     assert positions == {1: (3, (0 + 3 + 7) / 3), 2: (3, (1 + 4 + 5) / 3)}
+
+
+def test_the_features_per_character_and_per_1000_characters_find_the_same_things():
+    text = 'KING HENRY\nWe go. "Now," said Harry! To Hogwarts.\nHERMIONE\nyes'
+    rates, f = surface(text), text_features(text)
+    per_text = {name: rate * len(text) / 1000 for name, rate in rates.items()}
+    starts = lambda flags: int(flags[0]) + int((flags[1:] & ~flags[:-1]).sum())    # runs of True
+    assert per_text["capitalised words"] == pytest.approx(starts(f["inside a capitalised word (a name)"])) == 5
+    assert per_text["lines in capitals alone (speakers' names)"] == pytest.approx(
+        starts(f["inside a line in capitals alone (a speaker's name)"])) == 2
+    assert len(SURFACE) == 5

@@ -1,23 +1,30 @@
-"""Generated text reaches both formats of the report intact, whatever the model writes: text with no
-space, every character of the corpora, Markdown and TeX syntax, typographic traps. It goes through
-the report's own path (report/helpers.py → report/build.py → pandoc → XeLaTeX / HTML) and is read
-back from the PDF with pdftotext, every word inside the page's margins, and from the HTML."""
+"""Generated text reaches both formats of the report intact, whatever the model writes, over the
+vocabulary of either corpus (the book's, built here without the book, and the default corpus's):
+text with no space, every character of the vocabulary in any order, Markdown and TeX syntax,
+typographic traps. It goes through the report's own path (report.render → report/build.py →
+pandoc → XeLaTeX / HTML) and is read back from the PDF with pdftotext, every word inside the page's
+margins, and from the HTML."""
 import html
+import os
+import random
 import re
-from html.parser import HTMLParser
-import string
-import subprocess
+from types import SimpleNamespace
 
 import nbformat
 import pytest
 
-from report import analysis, build, helpers
+import rnn_helpers as R
+from report import build, render
 
 pytestmark = pytest.mark.skipif(build.shutil.which("xelatex") is None, reason="XeLaTeX is missing: run `make system`")
 
-HOSTILE = "\n".join([
+# The set of the 80 characters of the book (data/goblet_book.txt), in code-point order: its vocabulary,
+# not an excerpt. The book is not part of the project; this stands in for it.
+BOOK_VOCABULARY = ("\t\n !\"'(),-./01234679:;?ABCDEFGHIJKLMNOPQRSTUVWXYZ^_abcdefghijklmnopqrstuvwxyz}\u00fc\u2022")
+DEFAULT_CORPUS = R.ROOT / "data" / "shakespeare.txt"
+
+TRAPS = [
     "QZZEDEUDXXEX&XZZXKEUDYZXXEQKOXZG" * 32,                     # 1024 characters, no space
-    "".join(sorted(set(string.printable) - set("\r\x0b\x0c"))) + "ü•",   # both corpora's vocabularies, and more
     "runs   of    spaces,     and\ttabs\t\tinside",
     "   leading spaces",
     "dashes -- and --- and ``quotes'' and 'single' fi fl ff ffi ... !",
@@ -31,111 +38,132 @@ HOSTILE = "\n".join([
     "# heading?",
     "    four spaces: code?",
     "*not emphasis* **nor strong** `nor code` [nor](link) <b>nor html</b> &amp; $x^2$",
-])
-SHADED = HOSTILE[::-1][:1500]                                    # shaded character by character (section 6)
-A4_WIDTH, MARGIN = 595.276, 2.3 / 2.54 * 72                      # points; report/template/latex_report
+]
 
 
-def squeeze(text):
-    return re.sub(r"[\s\u00a0\u200b]+", "", text)
+def vocabularies():
+    """{name: the characters of a corpus}: the book's and the default corpus's; this machine's corpus
+    too when it has characters that neither has (a user's own text)."""
+    found = {"the book": set(BOOK_VOCABULARY)}
+    if DEFAULT_CORPUS.is_file():
+        found["the default corpus"] = set(R.read_book(DEFAULT_CORPUS))
+    try:
+        mine = set(R.load_corpus()[0])
+    except (FileNotFoundError, ValueError):
+        return found
+    if not mine <= set().union(*found.values()):
+        found["this machine's corpus"] = mine
+    return found
 
 
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory):
+VOCABULARIES = vocabularies()
+
+
+def hostile(vocabulary):
+    """Text a model over `vocabulary` may write, at its worst: (a passage: every character of the
+    vocabulary in order, a run of them without a space, 1500 drawn at random (runs of spaces, new
+    lines, tabs and punctuation in any order), then the traps; a table cell, shorter than a page:
+    every character, 600 drawn at random, the traps; text to shade character by character: every
+    character, 1200 drawn at random)."""
+    chars = sorted(vocabulary)
+    rng = random.Random(0)
+    solid = "".join(c for c in chars if not c.isspace())
+    drawn = "".join(rng.choice(chars) for _ in range(1500))
+    return ("\n".join(["".join(chars), solid * (1024 // len(solid) + 1), drawn] + TRAPS),
+            "\n".join(["".join(chars), drawn[:600]] + TRAPS), "".join(chars) + drawn[:1200])
+
+
+def test_the_vocabularies_are_the_corpora():
+    assert len(BOOK_VOCABULARY) == len(set(BOOK_VOCABULARY)) == 80
+    if not DEFAULT_CORPUS.is_file():
+        pytest.skip("the default corpus is missing: `make corpus` builds it")
+    assert "the default corpus" in VOCABULARIES and len(VOCABULARIES["the default corpus"]) > 26
+
+
+def test_the_book_vocabulary_is_the_books():
+    book = R.ROOT / "data" / "goblet_book.txt"
+    if os.environ.get("RNN_CORPUS", "").strip().endswith("goblet_book.txt"):
+        book = R.ROOT / os.environ["RNN_CORPUS"].strip()
+    if not book.is_file():
+        pytest.skip("the book is not on this machine: the vocabulary above stands in for it")
+    assert set(R.read_book(book)) == set(BOOK_VOCABULARY)
+
+
+@pytest.fixture(scope="module", params=list(VOCABULARIES))
+def rendered(request, tmp_path_factory, pdftotext, running_text):
+    """The hostile text over one vocabulary, rendered as the notebooks do (a passage, a table cell, a
+    phrase in a sentence, text shaded per character) and exported as the report. Its fields: the
+    vocabulary, text, cell and shaded (what was rendered), pdf (the file), pages (its text in the
+    order of its content, pages apart), running (the same without page breaks and numbers), page
+    (the HTML)."""
     tmp = tmp_path_factory.mktemp("hostile")
+    vocabulary = VOCABULARIES[request.param]
+    text, cell_text, shaded = hostile(vocabulary)
     outputs = [
-        helpers.passage(HOSTILE),
-        helpers.markdown_table(["update", "text"], [["1", helpers.generated(HOSTILE)]], widths=[1, 9],
-                               caption="**Table 1.** A hostile cell."),
-        "In a sentence: " + helpers.generated(HOSTILE[-200:]) + ", then prose.",
+        render.passage(text),
+        render.markdown_table(["update", "text"], [["1", render.generated(cell_text)]], widths=[1, 9],
+                              caption="**Table 1.** A hostile cell."),
+        "In a sentence: " + render.generated(text[-200:]) + ", then prose.",
     ]
     cell = nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output("display_data", {"text/markdown": md})
                                               for md in outputs])
-    colors = [analysis.heat(i / len(SHADED)) for i in range(len(SHADED))]
-    cell.outputs.append(nbformat.v4.new_output("display_data", analysis.shaded(SHADED, colors, list(SHADED))))
+    colors = [render.heat(i / len(shaded)) for i in range(len(shaded))]
+    cell.outputs.append(nbformat.v4.new_output("display_data", render.shaded(shaded, colors, list(shaded))))
     nb = build.merge([nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Hostile text"), cell])],
                      build.TITLE, "Test", "today")
     build.export_html(nb, tmp / "r.html")
     build.export_pdf(nb, tmp / "r.pdf", tmp / "build")
-    pdf = subprocess.run(["pdftotext", "-enc", "UTF-8", str(tmp / "r.pdf"), "-"], capture_output=True,
-                         text=True, check=True).stdout
-    bbox = subprocess.run(["pdftotext", "-bbox", "-enc", "UTF-8", str(tmp / "r.pdf"), "-"], capture_output=True,
-                          text=True, check=True).stdout
-    return pdf, bbox, (tmp / "r.html").read_text(encoding="utf-8")
-
-
-def test_the_hostile_text_covers_both_corpora():
-    assert set(helpers.setup().text) <= set(HOSTILE)
-
-
-def test_every_character_reaches_the_pdf(rendered):
-    pdf, _, _ = rendered
-    shown = HOSTILE.replace("\t", helpers.TAB)
-    assert squeeze(shown) in squeeze(pdf)                                      # the passage
-    assert squeeze(shown.replace("\n", helpers.NEWLINE)) in squeeze(pdf)       # the table cell
-    assert squeeze(shown[-200:].replace("\n", helpers.NEWLINE)) in squeeze(pdf)
-
-
-def test_nothing_leaves_the_page(rendered):
-    _, bbox, _ = rendered
-    words = re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"', bbox)
-    assert len(words) > 100
-    outside = [(x0, x1) for x0, x1 in words if float(x0) < MARGIN - 1 or float(x1) > A4_WIDTH - MARGIN + 1]
-    assert not outside
-
-
-def test_every_character_reaches_the_html(rendered):
-    _, _, page = rendered
-    spans = re.findall(r'<span class="generated">(.*?)</span>', page, flags=re.S)
-    # what a browser shows: runs of white space (not no-break spaces) collapse into one space
-    texts = [html.unescape(re.sub(r"[ \t\r\n]+", " ", s)).replace("\u00a0", " ") for s in spans]
-    lines = [line.replace("\t", helpers.TAB) or " " for line in HOSTILE.split("\n")]
-    assert texts[:len(lines)] == lines                                        # the passage, line by line
-    assert texts[len(lines)] == HOSTILE.replace("\t", helpers.TAB).replace("\n", helpers.NEWLINE)   # the cell
-    assert "\u200b" not in page
-
-
-def test_the_caption_stays_with_its_table(rendered):
-    pdf, _, _ = rendered
-    page = next(body for body in pdf.split("\f") if "A hostile cell." in body)
-    assert re.search(r"^update\s+text$", page[page.index("A hostile cell."):], flags=re.M)
+    pages = pdftotext(tmp / "r.pdf", "-raw")
+    return SimpleNamespace(vocabulary=vocabulary, text=text, cell=cell_text, shaded=shaded, pdf=tmp / "r.pdf",
+                           pages=pages, running=running_text(pages), page=(tmp / "r.html").read_text(encoding="utf-8"))
 
 
 def shown(text):
-    return text.replace("\t", helpers.TAB).replace("\n", helpers.NEWLINE)
+    """text with new lines and tabs as the report shows them."""
+    return render.with_symbols(text)
 
 
-def test_shaded_text_reaches_both_formats(rendered):
-    pdf, _, page = rendered
-    assert squeeze(shown(SHADED)) in squeeze(pdf)
-    spans = ShadedSpans()
-    spans.feed(page)
-    assert "".join(text for _, _, text in spans.found) == shown(SHADED)          # every character, in order
-    assert [title for _, title, _ in spans.found] == list(SHADED)                  # each with its tooltip
-    assert all(style.startswith("background:rgb(") for style, _, _ in spans.found)
+def test_the_hostile_text_holds_every_character_of_the_vocabulary(rendered):
+    assert rendered.vocabulary <= set(rendered.text) & set(rendered.cell) & set(rendered.shaded)
 
 
-class ShadedSpans(HTMLParser):
-    """(style, title, text) of each span inside <div class="shaded">, as a browser reads them."""
+def test_every_character_reaches_the_pdf(rendered, squeeze):
+    pdf = squeeze(rendered.running)
+    assert squeeze(rendered.text.replace("\t", render.SYMBOLS["\t"])) in pdf          # the passage
+    assert squeeze(shown(rendered.cell)) in pdf                                           # the table cell
+    assert squeeze(shown(rendered.text[-200:])) in pdf                                    # the phrase
 
-    def __init__(self):
-        super().__init__()
-        self.found, self.inside, self.span = [], False, None
 
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "div" and attrs.get("class") == "shaded":
-            self.inside = True
-        elif tag == "span" and self.inside:
-            self.span = [attrs.get("style"), attrs.get("title"), ""]
+def test_nothing_leaves_the_page(rendered, off_the_page):
+    words, outside = off_the_page(rendered.pdf)
+    assert len(words) > 100 and not outside
 
-    def handle_endtag(self, tag):
-        if tag == "span" and self.span:
-            self.found.append(tuple(self.span))
-            self.span = None
-        elif tag == "div":
-            self.inside = False
 
-    def handle_data(self, data):
-        if self.span:
-            self.span[2] += data
+def test_every_character_reaches_the_html(rendered):
+    spans = re.findall(r'<span class="generated">(.*?)</span>', rendered.page, flags=re.S)
+    # what a browser shows: runs of white space (not no-break spaces) collapse into one space
+    texts = [html.unescape(re.sub(r"[ \t\r\n]+", " ", s)).replace("\u00a0", " ") for s in spans]
+    lines = [shown(line) or " " for line in rendered.text.split("\n")]
+    assert texts[:len(lines)] == lines                                        # the passage, line by line
+    assert texts[len(lines)] == shown(rendered.cell)                          # the cell
+    assert texts[len(lines) + 1] == shown(rendered.text[-200:])               # the phrase
+    assert "\u200b" not in rendered.page
+
+
+def test_the_caption_stays_with_its_table(rendered):
+    page = next(body for body in rendered.pages.split("\f") if "A hostile cell." in body)
+    assert re.search(r"^update\s+text$", page[page.index("A hostile cell."):], flags=re.M)
+
+
+def test_shaded_text_reaches_both_formats(rendered, squeeze, shaded_spans):
+    assert squeeze(shown(rendered.shaded)) in squeeze(rendered.running)
+    spans = shaded_spans(rendered.page)
+    assert "".join(text for _, _, text in spans) == shown(rendered.shaded)   # every character, in order
+    assert [title for _, title, _ in spans] == list(rendered.shaded)         # each with its tooltip
+    assert all(style.startswith("background:rgb(") for style, _, _ in spans)
+
+
+def test_one_table_of_symbols_serves_every_rendering():
+    assert render.with_symbols("a\tb\nc") == "a\u21e5b\u21b5c"
+    assert render.SYMBOLS["\n"] in render.generated("x\ny") and render.SYMBOLS["\t"] in render.generated("x\ty")
+    assert render.shaded("\t\n", [(255, 255, 255)] * 2)["text/html"].count(render.SYMBOLS["\t"]) == 1

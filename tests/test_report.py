@@ -12,66 +12,50 @@ import sys
 import numpy as np
 import pytest
 
+import nbformat
 import rnn_helpers as R
-from report import helpers as H
+from report import build, findings, render, runs
+from report.build import report_name
 from report.handouts import HANDOUTS
-from test_rendering import ShadedSpans          # tests/ is on the path: pytest's default import mode
 
 SECTIONS = ["Gradient computations", "Training and the smooth loss", "Evolution of the synthesized text",
             "A passage from the best model", "Beyond the assignment", "How good it is, and what it remembers"]
 SUBSECTIONS = ["Temperature and nucleus sampling", "Held-out validation and random order", "Mini-batches", "Adam and AdaGrad",
                "A much better model", "Try it yourself", "Faster gradients"]
 SECTION_6 = ["A ladder of baselines", "Where the model is surprised", "What single hidden units track",
-             "Why a vanilla RNN forgets", "Did it copy the book?"]
+             "Why a vanilla RNN forgets", "Did it copy the training text?"]
 
 
 class Report:
     """A report built into tmp for a handout: its PDF (and the PDF's text), its HTML page, the
     LaTeX log, the runs the notebooks wrote, and what the build printed."""
 
-    def __init__(self, tmp, handout, log):
+    def __init__(self, tmp, handout, log, pdftotext):
         self.handout, self.log = handout, log
-        name = "report" if handout.key == "2017" else f"report-{handout.key}"
-        self.pdf = tmp / "report" / f"{name}.pdf"
+        self.pdf = tmp / "report" / f"{report_name(handout)}.pdf"
         self.pdf_text = pdftotext(self.pdf)
         self.pdf_raw = pdftotext(self.pdf, "-raw")      # in the order of the content: no columns guessed
-        self.page = (tmp / "report" / f"{name}.html").read_text(encoding="utf-8")
+        self.page = (tmp / "report" / f"{report_name(handout)}.html").read_text(encoding="utf-8")
         self.latex_log = tmp / "report" / "build" / f"latex-{handout.key}" / "report.log"
-        self.runs = tmp / "runs" / H.run_dir(H.setup().name, handout).name
-
-
-def pdftotext(pdf, *options):
-    return subprocess.run(["pdftotext", *options, "-enc", "UTF-8", str(pdf), "-"],
-                          capture_output=True, text=True, check=True).stdout
+        self.runs = tmp / "runs" / runs.run_dir(runs.setup().name, handout).name
+        self.notebooks = tmp / "notebooks"
 
 
 @pytest.fixture(scope="module", params=list(HANDOUTS))
-def report(request, tmp_path_factory):
+def report(request, tmp_path_factory, pdftotext):
     tmp = tmp_path_factory.mktemp(f"report-{request.param}")
     env = {"RNN_BUDGET_SCALE": "0.1"} | os.environ | {"RNN_RUNS": str(tmp / "runs"), "RNN_HANDOUT": request.param}
     done = subprocess.run([sys.executable, "-m", "report.build", "--out", str(tmp / "report"),
                            "--notebooks-out", str(tmp / "notebooks"), "--author", "Test Author"],
-                          env=env, capture_output=True, text=True, timeout=1200, cwd=R.ROOT)
+                          env=env, capture_output=True, text=True, timeout=2400, cwd=R.ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
-    return Report(tmp, HANDOUTS[request.param], done.stdout + done.stderr)
+    return Report(tmp, HANDOUTS[request.param], done.stdout + done.stderr, pdftotext)
 
 
 def visible_text(page):
     """What a browser shows: no tags, no MathML annotations, entities decoded."""
     page = re.sub(r"<(script|style|annotation)\b.*?</\1>", "", page, flags=re.S)
     return html.unescape(re.sub(r"<[^>]+>", " ", page))
-
-
-def running_text(pdf_text):
-    """The PDF's text without its page numbers: each page's line that is just its number goes (pdftotext
-    may put it before the page's last line, in the middle of a passage that runs on)."""
-    pages = pdf_text.split("\f")
-    return "\n".join(re.sub(rf"^{number}$", "", page, count=1, flags=re.M)
-                     for number, page in enumerate(pages, start=1))
-
-
-def squeeze(text):
-    return re.sub(r"[\s\u00a0\u200b]+", "", text)
 
 
 def test_build_prints_one_line_per_notebook(report):
@@ -141,14 +125,14 @@ def test_the_handouts_reference_points_are_this_runs_smooth_loss_beside_the_hand
     assert [ours for *_, ours in run["reference"]] == [state.smooth_loss[u - 1] for u, _ in expected]
     text = " ".join(report.pdf_text.split())
     for u, theirs, ours in run["reference"]:
-        assert f"{H.smooth_text(ours, run['config']['loss'])} at update {u:,} (the handout: {theirs:g})" in text
+        assert f"{findings.smooth_text(ours, run['config']['loss'])} at update {u:,} (the handout: {theirs:g})" in text
     if report.handout.reference_best:
         assert f"about {report.handout.reference_best:g} at best" in text
 
 
-def test_evolution_table_has_one_row_per_sample(report):
-    settings = H.notebook_parameters("02_training.ipynb")
-    per_epoch = R.updates_per_epoch(len(H.setup().data), settings["SEQ_LENGTH"])
+def test_evolution_table_has_one_row_per_sample(report, pdftotext):
+    settings = runs.notebook_parameters("02_training.ipynb")
+    per_epoch = R.updates_per_epoch(len(runs.setup().data), settings["SEQ_LENGTH"])
     n_updates = max(settings["N_UPDATES"], settings["MIN_EPOCHS"] * per_epoch)
     expected = [f"{u:,}" for u in [1] + list(range(settings["SAMPLE_EVERY"], n_updates + 1, settings["SAMPLE_EVERY"]))]
     assert [row[0] for row in table_cells(report.page, "Table 4.")[1:]] == expected
@@ -157,32 +141,33 @@ def test_evolution_table_has_one_row_per_sample(report):
     assert [update for update, _ in rows][:len(expected)] == expected
 
 
-def test_the_passage_reaches_both_formats_intact(report):
-    corpus = H.setup()
-    values = H.notebook_parameters("04_final_passage.ipynb")
-    rnn, h0, x0 = H.load_best_model(report.runs / "best_model.npz", corpus)
+def test_the_passage_reaches_both_formats_intact(report, squeeze, running_text):
+    corpus = runs.setup()
+    values = runs.notebook_parameters("04_final_passage.ipynb")
+    rnn, h0, x0 = runs.load_best_model(report.runs / "best_model.npz", corpus)
     passage = R.decode(R.synthesize(rnn, h0, x0, values["LENGTH"], np.random.default_rng(values["SEED"])),
                        corpus.ind_to_char)
     assert len(passage) == values["LENGTH"]
-    assert squeeze(passage.replace("\t", H.TAB)) in squeeze(running_text(report.pdf_raw))
-    assert squeeze(passage.replace("\t", H.TAB)) in squeeze(visible_text(report.page))
+    shown = passage.replace("\t", render.SYMBOLS["\t"])
+    assert squeeze(shown) in squeeze(running_text(report.pdf_raw))
+    assert squeeze(shown) in squeeze(visible_text(report.page))
     assert squeeze(report.pdf_raw).count(squeeze(passage[:60])) == 1      # printed once, not again in section 5
 
 
 def test_no_code_prompts_or_debris(report):
     for text in (report.pdf_text, visible_text(report.page)):
-        for debris in ("In [", "Out[", "import ", "R.train(", "def ", "Traceback", "Warning", "HBox(", "upd/s]",
-                       ": PASS"):
+        for debris in ("In [", "Out[", "import ", "Traceback", "Warning", "HBox(", "VBox(", "upd/s]", ": PASS"):
             assert debris not in text, debris
+    markup = re.sub(r"<style\b.*?</style>", "", report.page, flags=re.S)
+    assert "jp-InputArea-editor" not in markup and 'class="highlight' not in markup       # no code's input
     assert "<script" not in report.page                                  # one self-contained file
     assert re.search(r'<img[^>]+src="data:image/png;base64,', report.page)
 
 
-def test_no_missing_glyphs_and_nothing_off_the_page(report):
+def test_no_missing_glyphs_and_nothing_off_the_page(report, off_the_page):
     assert "Missing character" not in report.latex_log.read_text(errors="replace")
-    words = re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"', pdftotext(report.pdf, "-bbox"))
-    margin = 2.3 / 2.54 * 72
-    assert not [w for w in words if float(w[0]) < margin - 1 or float(w[1]) > 595.276 - margin + 1]
+    words, outside = off_the_page(report.pdf)
+    assert words and not outside
 
 
 def test_no_table_caption_ends_a_page(report):
@@ -200,17 +185,22 @@ def test_an_unknown_handout_is_refused_before_any_work(tmp_path):
     assert "RNN_HANDOUT (make's HANDOUT) must be one of 2017, 2025, got '2024'" in done.stderr
 
 
-def test_notebook_stops_early_when_run_out_of_order(tmp_path):
+@pytest.mark.parametrize("notebook, first", [
+    ("03_synthesis_evolution.ipynb", ["02_training.ipynb"]),
+    ("08_better_model.ipynb", ["02_training.ipynb", "06_validation_and_order.ipynb", "07_batches_and_adam.ipynb"]),
+    ("10_what_it_learned.ipynb", ["02_training.ipynb", "06_validation_and_order.ipynb", "07_batches_and_adam.ipynb",
+                                  "08_better_model.ipynb"])])
+def test_a_notebook_run_out_of_order_names_every_notebook_to_run_first(tmp_path, notebook, first):
     env = os.environ | {"RNN_RUNS": str(tmp_path / "empty_runs")}
     done = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
-                           "--output-dir", str(tmp_path), str(R.ROOT / "notebooks" / "03_synthesis_evolution.ipynb")],
+                           "--output-dir", str(tmp_path), str(R.ROOT / "notebooks" / notebook)],
                           env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode != 0
-    assert "run notebooks/02_training.ipynb first" in done.stderr
+    assert "Run these notebooks first, in order: " + ", ".join(f"notebooks/{nb}" for nb in first) + "." in done.stderr
 
 
 def test_the_ladder_of_baselines_lists_every_predictor_in_nats_and_bits(report):
-    settings = H.notebook_parameters("10_what_it_learned.ipynb")
+    settings = runs.notebook_parameters("10_what_it_learned.ipynb")
     rows = table_cells(report.page, "Table 10.")[1:]
     names = [row[0] for row in rows]
     assert [f"{n}-gram, Kneser–Ney" for n in settings["ORDERS"]] == [n for n in names if "Kneser" in n]
@@ -220,13 +210,90 @@ def test_the_ladder_of_baselines_lists_every_predictor_in_nats_and_bits(report):
         assert float(bits) == pytest.approx(float(nats) / np.log(2), abs=0.002)
 
 
-def test_shaded_passages_reach_both_formats(report):
+def test_shaded_passages_reach_both_formats(report, squeeze, running_text, shaded_spans):
     blocks = re.findall(r'<div class="shaded".*?</div>', report.page, flags=re.S)
-    settings = H.notebook_parameters("10_what_it_learned.ipynb")
+    settings = runs.notebook_parameters("10_what_it_learned.ipynb")
     assert len(blocks) == 1 + settings["SHADED_UNITS"]                  # surprisal, then each unit
     for block in blocks:
-        spans = ShadedSpans()
-        spans.feed(block)
-        text = "".join(text for _, _, text in spans.found)
-        assert len(spans.found) == settings["SHOWN"] and all(title for _, title, _ in spans.found)
+        spans = shaded_spans(block)
+        text = "".join(text for _, _, text in spans)
+        assert len(spans) == settings["SHOWN"] and all(title for _, title, _ in spans)
         assert squeeze(text) in squeeze(running_text(report.pdf_raw))
+
+
+def test_figures_have_their_captions_as_alt_text_and_fit_the_column(report):
+    images = re.findall(r"<img[^>]*>", report.page)
+    alts = [re.search(r'alt="([^"]*)"', img).group(1) for img in images]
+    assert alts and [int(re.match(r"Figure (\d+)\. \S", alt).group(1)) for alt in alts] == list(range(1, len(alts) + 1))
+    assert all("**" not in alt and "$" not in alt and "\\" not in alt for alt in alts)     # plain text
+    assert ".jp-RenderedImage img { max-width: 100%; height: auto; }" in report.page
+
+
+def test_upright_math_is_upright_in_every_browser(report):
+    assert 'mathvariant="normal"' in report.page                       # \mathrm{softmax} and the like
+    assert '<mstyle mathvariant="normal">' not in report.page           # which Chromium would show in italics
+
+
+def test_the_executed_notebooks_keep_their_widgets_final_state(report):
+    training = nbformat.read(report.notebooks / "02_training.ipynb", as_version=4)
+    assert build.WIDGET_STATE in training.metadata["widgets"]
+    for path in sorted(report.notebooks.glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        models = nb.metadata.get("widgets", {}).get(build.WIDGET_STATE, {}).get("state", {})
+        for cell in nb.cells:
+            for output in cell.get("outputs", []):
+                if build.WIDGET_VIEW in output.get("data", {}):          # what JupyterLab shows untrusted
+                    text = output.data["text/plain"]
+                    assert text == build.widget_text(output.data[build.WIDGET_VIEW]["model_id"], models), path.name
+                    assert not re.match(r"[HV]Box\(", text), (path.name, text)
+    bars = [o.data["text/plain"] for c in training.cells for o in c.get("outputs", []) if build.WIDGET_VIEW in o.get("data", {})]
+    assert bars and all("100%|██████████|" in bar for bar in bars)          # a run of updates ends full
+
+
+# ---------------------------------------------------------------------------------------------
+# The build's own parts, on small notebooks
+# ---------------------------------------------------------------------------------------------
+
+def test_a_failing_notebook_says_where_and_why_first_and_logs_the_traceback(tmp_path):
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}})
+    nb.cells = [nbformat.v4.new_markdown_cell("# A notebook"), nbformat.v4.new_code_cell("x = 1"),
+                nbformat.v4.new_code_cell("def f():\n    raise KeyError('other optimizer')\nf()")]
+    nbformat.write(nb, tmp_path / "broken.ipynb")
+    with pytest.raises(SystemExit) as stop:
+        build.execute([tmp_path / "broken.ipynb"], tmp_path / "out", tmp_path / "logs")
+    first, cause, log = str(stop.value).splitlines()
+    assert first == "report: broken.ipynb, cell 3 failed, so the report was not built."
+    assert cause == "KeyError: 'other optimizer'"
+    assert log == f"The whole traceback: {tmp_path / 'logs' / 'broken.log'}"
+    assert "raise KeyError" in (tmp_path / "logs" / "broken.log").read_text() and "\x1b[" not in log
+
+
+def test_a_figures_alt_text_is_its_caption():
+    png = {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"}
+    cells = [nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output("display_data", png)]),
+             nbformat.v4.new_markdown_cell("**Figure 1.** The *loss* of `train` against $t$,\nin nats: "
+                                           "$\\partial L / \\partial W$.\n\nMore."),
+             nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output("display_data", png),
+                                                nbformat.v4.new_output("display_data", {"text/markdown": "**Figure 2.** Two."})])]
+    merged = build.merge([nbformat.v4.new_notebook(cells=cells)], "T", "A", "D")
+    assert [o.metadata.get("alt") for c in merged.cells if c.cell_type == "code" for o in c.outputs
+            if "image/png" in o.data] == ["Figure 1. The loss of train against t, in nats: ∂L/∂W.", "Figure 2. Two."]
+
+
+def test_widgets_show_their_final_text():
+    models = {"bar": dict(model_name="HBoxModel", state=dict(children=["IPY_MODEL_l", "IPY_MODEL_p", "IPY_MODEL_r"])),
+              "l": dict(model_name="HTMLModel", state=dict(value="updates:\u2007100%")),
+              "p": dict(model_name="FloatProgressModel", state=dict(value=50.0, max=100.0)),
+              "r": dict(model_name="HTMLModel", state=dict(value="\u200750/100\u2007[00:01&lt;00:01]")),
+              "box": dict(model_name="VBoxModel", state=dict(children=["IPY_MODEL_t", "IPY_MODEL_b", "IPY_MODEL_o"])),
+              "t": dict(model_name="TextModel", state=dict(value="Harry", description="begin with")),
+              "b": dict(model_name="ButtonModel", state=dict(description="write")),
+              "o": dict(model_name="OutputModel", state=dict(outputs=[]))}
+    assert build.widget_text("bar", models) == "updates: 100%|█████     | 50/100 [00:01<00:01]"
+    assert build.widget_text("box", models) == "begin with Harry\n[write]"
+
+
+def test_upright_math_becomes_one_upright_identifier():
+    page = build.markdown_to_html(r"$\mathrm{softmax}(o)$, $\mathrm{d}x$, $\mathcal{N}$")
+    assert '<mi mathvariant="normal">softmax</mi>' in page and '<mi mathvariant="normal">d</mi>' in page
+    assert "<mstyle mathvariant=\"normal\">" not in page

@@ -1,5 +1,5 @@
 -- Pandoc filter for the PDF. Text the model wrote (spans of class "generated", made by
--- report/helpers.py) goes into \generated{...}. A table's caption (a paragraph opening with a span
+-- report/render.py) goes into \generated{...}. A table's caption (a paragraph opening with a span
 -- of class "caption", right above the table) becomes the table's own caption, which longtable sets
 -- in the table's head: it never sits on one page and its table on the next.
 -- Inside generated text a zero-width space (one follows every character) becomes a place to break

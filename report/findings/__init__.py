@@ -1,0 +1,33 @@
+"""The wording of findings: short sentences that state what a run measured, each built by a small
+named function, one module per group of notebooks (assignment: 01-04, bonus: 05-07 and 09, beyond:
+08 and 10). Here, the word helpers they share."""
+from report.render import generated
+
+# The best training loss that public solutions of the assignment report, in nats per character
+# (a smooth loss of about 37.6 summed over 25 characters): the reference line of section 5.
+PUBLIC_BEST_TRAINING_LOSS = 1.50
+
+
+def listing(items):
+    """'a', 'a and b', 'a, b and c'."""
+    items = list(items)
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
+
+
+def char_name(ch):
+    """A character as the prose names it: “a”, or in words where it would be invisible."""
+    return {" ": "a space", "\n": "a new line", "\t": "a tab"}.get(ch, f"“{generated(ch)}”")
+
+
+def smooth_text(value, loss):
+    """A smooth loss as the prose prints it: summed losses (tens) to 0.1, averaged ones to 0.001."""
+    return f"{value:.1f}" if loss == "sum" else f"{value:.3f}"
+
+
+def gap_words(train_loss, val_loss):
+    """How the held-out loss compares with the training loss (both per character), in words that
+    claim no cause: a gap may be overfitting or a held-out text harder than the rest."""
+    gap = val_loss - train_loss
+    if abs(gap) < 0.05:
+        return "the two are within 0.05 nats of each other"
+    return f"the held-out loss is {abs(gap):.2f} nats {'higher' if gap > 0 else 'lower'}"

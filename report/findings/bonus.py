@@ -1,0 +1,112 @@
+"""The findings of notebooks 05-07 and 09 (the bonus exercises: sampling, validation and order,
+batches and Adam, faster gradients), in words: each function turns what a run measured into a short
+sentence that claims only what the numbers show. Numbers are compared as they are printed."""
+import math
+
+from report.findings import gap_words
+
+
+def _than(new, old, digits, more="more", less="less", same="as"):
+    """more / less / same: new against old, rounded to the digits the sentence prints."""
+    new, old = round(new, digits), round(old, digits)
+    return more if new > old else less if new < old else same
+
+
+def bonus_rows(handout):
+    """The rows of the table of the handout's bonus exercises: exercise, points, where answered."""
+    return [[item, points or "—", f"section {where}" if where[0].isdigit() else where]
+            for item, points, where in handout.bonus]
+
+
+# ---------------------------------------------------------------------------------------------
+# 05: temperature and nucleus sampling
+# ---------------------------------------------------------------------------------------------
+
+def sampling_change(label, plain, other):
+    """One setting of Table 6 against plain sampling. plain, other: dicts of log_p (nats per
+    character), words (share of words in the corpus) and distinct (share of distinct words)."""
+    def change(key, fmt, **words):
+        return _than(other[key], plain[key], 2, **words), f"{fmt(plain[key])} → {fmt(other[key])}"
+    pct, nats = "{:.0%}".format, "{:.2f}".format
+    more, arrow = change("log_p", nats, same="equally")
+    text = f"At {label} the text is {more} probable under the model (log p {arrow})"
+    if plain["distinct"] or other["distinct"]:            # word_stats found words (A-Z, a-z) in them
+        (more, arrow), (more2, arrow2) = (change(k, pct, less="fewer", same="as many") for k in ("words", "distinct"))
+        text += f", with {more} words of the corpus ({arrow}) and {more2} distinct words ({arrow2})"
+    if other["log_p"] - plain["log_p"] >= 0.1 and plain["distinct"] - other["distinct"] >= 0.1:
+        return text + ": the model repeats its safest words."
+    if plain["log_p"] - other["log_p"] >= 0.1 and plain["words"] - other["words"] >= 0.05:
+        return text + ": towards noise."
+    return text + "."
+
+
+# ---------------------------------------------------------------------------------------------
+# 06: held-out validation and random order
+# ---------------------------------------------------------------------------------------------
+
+def held_out(in_order, random_order, seconds, optimizer, chunk_length):
+    """The held-out loss of the runs in order and in random chunks (TrainStates), in two sentences."""
+    val, train = in_order.val_loss[-1, 1], in_order.per_character(in_order.smooth_loss[-1])
+    rnd = random_order.val_loss[-1, 1]
+    text = (f"After {in_order.update:,} updates in order ({seconds:g} s of {optimizer}) the held-out loss is "
+            f"{val:.3f} nats ({val / math.log(2):.2f} bits) per character, against {train:.3f} for "
+            f"the training smooth loss: {gap_words(train, val)}. Random order ends at {rnd:.3f} held out "
+            f"({random_order.update:,} updates), {_than(val, rnd, 3, 'better than', 'worse than', 'as good as')} "
+            "in order")
+    if rnd >= val + 0.05:
+        return text + "."
+    if round(rnd, 3) > round(val, 3):
+        text += f" by only {rnd - val:.3f} nats"
+    return text + (f": resetting $h$ every {chunk_length:,} characters costs little, since the "
+                   "network's memory is short anyway.")
+
+
+# ---------------------------------------------------------------------------------------------
+# 07: mini-batches, Adam and AdaGrad
+# ---------------------------------------------------------------------------------------------
+
+def batched_check(worst, B, m):
+    """The largest entrywise relative error of the batched gradients against the complex step."""
+    return (f"The batched gradients agree with the complex step to {worst:.0e} (largest entrywise relative "
+            f"error, $B = {B}$, $m = {m}$), within the pass mark of section 1.")
+
+
+def batch_speedup(speeds):
+    """speeds: {batch size: characters per second}; the largest batch against the smallest."""
+    small, big = min(speeds), max(speeds)
+    return (f"With $B = {big}$ the network reads {speeds[big] / speeds[small]:.2g} times as many characters "
+            f"per second as with $B = {small}$.")
+
+
+def optimizers(adagrad, adam, seconds):
+    """AdaGrad against Adam (summaries of comparison.json): updates made and held-out loss at the end."""
+    rate = adam["updates"] / adam["wall_time"] / (adagrad["updates"] / adagrad["wall_time"])
+    ada, ad = adagrad["val_loss"][-1][1], adam["val_loss"][-1][1]
+    text = (f"In {seconds:g} s AdaGrad made {adagrad['updates']:,} updates and Adam {adam['updates']:,} "
+            f"({rate:.2f} times the rate")
+    text += ": Adam's update touches two moment vectors instead of one). " if rate < 0.95 else "). "
+    text += f"Adam ends at {ad:.3f} nats per character held out, AdaGrad at {ada:.3f}: "
+    if round(ad, 3) == round(ada, 3):
+        return text + "the two end level."
+    ahead = "Adam" if ad < ada else "AdaGrad"
+    return text + f"{ahead} is ahead by {abs(ad - ada):.3f} nats per character at the end of the same time."
+
+
+# ---------------------------------------------------------------------------------------------
+# 09: faster gradients
+# ---------------------------------------------------------------------------------------------
+
+def gradients_agree(agree):
+    """agree: {dtype: compare_gradients(...)} of the vectorised backward against the per-step loop."""
+    f64 = max(c["max_rel"] for c in agree["float64"].values())
+    f32 = max(c["array_rel"] for c in agree["float32"].values())
+    return (f"The two agree to {f64:.0e} in float64 (largest entrywise relative difference) and to "
+            f"{f32:.0e} in float32 (relative difference of the whole arrays).")
+
+
+def speedups(times, loop, vectorised, autodiff):
+    """times: {dtype: {implementation: microseconds}}; loop, vectorised, autodiff: the names."""
+    f64, f32 = times["float64"], times["float32"]
+    return (f"The vectorised backward is {f64[loop] / f64[vectorised]:.1f} times as fast as the per-step loop "
+            f"in float64 ({f32[loop] / f32[vectorised]:.1f} times in float32), and `autograd` takes "
+            f"{f64[autodiff] / f64[vectorised]:.0f} times as long as the vectorised backward.")

@@ -1,0 +1,180 @@
+"""The notebooks' common set-up and the files a run leaves for the later notebooks: the corpus and the
+handout a notebook answers, where a run keeps its files, which notebook writes which of them, and
+the models and records handed on."""
+import json
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+import rnn_helpers as R
+from report.handouts import OPTIMIZER_NAMES, Handout, handout
+from report.textstats import words
+
+
+@dataclass
+class Corpus:
+    """The training text and its vocabulary, as every notebook uses them."""
+    text: str
+    info: dict                 # name, characters, K, sha256: what a run records about its data
+    char_to_ind: dict
+    ind_to_char: dict
+    handout: Handout           # the handout the notebooks answer ($RNN_HANDOUT)
+
+    @property
+    def name(self):
+        return self.info["name"]
+
+    @property
+    def K(self):
+        return len(self.char_to_ind)
+
+    @cached_property
+    def data(self):
+        """The whole text encoded: character indices (N,)."""
+        return R.encode(self.text, self.char_to_ind)
+
+    @cached_property
+    def vocabulary(self):
+        """The set of the corpus's words."""
+        return set(words(self.text))
+
+    @property
+    def runs(self):
+        """Where the runs on this corpus for this handout keep their files."""
+        return run_dir(self.name, self.handout)
+
+
+def setup():
+    """The first lines of every notebook: figures as crisp PNG for the screen and vector PDF for the
+    report, the corpus (from $RNN_CORPUS, data/goblet_book.txt or data/shakespeare.txt) and the
+    handout to answer ($RNN_HANDOUT)."""
+    from matplotlib_inline.backend_inline import set_matplotlib_formats
+    set_matplotlib_formats("retina", "pdf")
+    text, info, char_to_ind, ind_to_char = R.load_corpus()
+    return Corpus(text, info, char_to_ind, ind_to_char, handout())
+
+
+# ---------------------------------------------------------------------------------------------
+# Where a run keeps its files, and which notebook writes each
+# ---------------------------------------------------------------------------------------------
+
+def run_dir(corpus_name, handout=None):
+    """runs/<corpus-name>/ for the 2017-24 handout, runs/<corpus-name>-2025/ for the 2025-26 one
+    ($RNN_RUNS replaces runs/; the tests point it at a temporary directory)."""
+    folder = corpus_name if handout is None or handout.key == "2017" else f"{corpus_name}-{handout.key}"
+    return Path(os.environ.get("RNN_RUNS") or R.ROOT / "runs") / folder
+
+
+# What a notebook leaves for the later ones: a file of corpus.runs, or "file: run", a run that a
+# notebook adds to the "runs" of an earlier notebook's record. The notebooks are numbered in the order
+# they run.
+WRITTEN_BY = {
+    "run.json": "02_training.ipynb",
+    "samples.json": "02_training.ipynb",
+    "checkpoint.npz": "02_training.ipynb",
+    "best_model.npz": "02_training.ipynb",
+    "comparison.json": "06_validation_and_order.ipynb",
+    "comparison.json: other optimizer": "07_batches_and_adam.ipynb",
+    "beyond_best.npz": "08_better_model.ipynb",
+}
+
+
+def _present(folder, name):
+    file, _, run = name.partition(": ")
+    if not (folder / file).is_file():
+        return False
+    return not run or run in json.loads((folder / file).read_text(encoding="utf-8")).get("runs", {})
+
+
+def require(corpus, *names):
+    """Stop with a clear error unless every file that earlier notebooks write (names: keys of
+    WRITTEN_BY) is in corpus.runs. The error names every missing file and every notebook to run
+    first, in order: each one, from the first that writes a missing file to the last, that writes a
+    file (a notebook's files are made from the earlier notebooks' ones)."""
+    unknown = [name for name in names if name not in WRITTEN_BY]
+    if unknown:
+        raise ValueError(f"runs.require: unknown {', '.join(unknown)}; known: {', '.join(WRITTEN_BY)}.")
+    missing = [name for name in names if not _present(corpus.runs, name)]
+    if not missing:
+        return
+    writers = sorted(set(WRITTEN_BY.values()))
+    first, last = min(WRITTEN_BY[name] for name in missing), max(WRITTEN_BY[name] for name in missing)
+    to_run = [nb for nb in writers if first <= nb <= last]
+    raise FileNotFoundError(
+        f"Missing in {corpus.runs} (corpus {corpus.name!r}, {corpus.handout.title}): "
+        + "; ".join(f"{name} (written by {WRITTEN_BY[name]})" for name in missing)
+        + ". Run these notebooks first, in order: " + ", ".join(f"notebooks/{nb}" for nb in to_run) + ".")
+
+
+def load_run(corpus, name="run.json", notebook="02_training.ipynb"):
+    """A record that an earlier notebook wrote for this corpus, with a clear error when there is
+    none, when it was made from another text or for the other handout."""
+    path = corpus.runs / name
+    if not path.is_file():
+        raise FileNotFoundError(f"No {name} for the corpus {corpus.name!r} ({path} is missing): "
+                                f"run notebooks/{notebook} first.")
+    record = json.loads(path.read_text(encoding="utf-8"))
+    if record["corpus"]["sha256"] != corpus.info["sha256"]:
+        raise ValueError(f"{path} comes from another version of {corpus.name!r} (its sha256 differs): "
+                         f"run notebooks/{notebook} again.")
+    if record.get("handout", corpus.handout.key) != corpus.handout.key:
+        raise ValueError(f"{path} answers the handout {record['handout']!r}, not {corpus.handout.key!r} "
+                         f"($RNN_HANDOUT): run notebooks/{notebook} again with this handout.")
+    return record
+
+
+def write_json(path, obj):
+    """Write JSON atomically, so an interrupted run never leaves half a file."""
+    text = json.dumps(obj, indent=1, ensure_ascii=False).encode("utf-8")
+    R.atomic_write(path, lambda f: f.write(text))
+
+
+# ---------------------------------------------------------------------------------------------
+# Models and runs as the notebooks hand them on
+# ---------------------------------------------------------------------------------------------
+
+def save_best_model(path, state, ind_to_char):
+    """The run's best model (U, W, V, b, c, chars), with where it was at its best update: the
+    hidden state h0 (m,) and the input character x0 that a passage from it starts with."""
+    R.save_model(path, state.best_rnn, ind_to_char, h0=state.best_h, x0=np.array(state.best_x))
+
+
+def load_best_model(path, corpus):
+    """(rnn, h0, x0) from save_best_model's file."""
+    rnn, _, _ = R.load_model(path, corpus.char_to_ind)
+    z = R.load_npz(path)
+    return rnn, z["h0"], int(z["x0"])
+
+
+def summary(state, **extra):
+    """What later notebooks need from a training run: its optimizer, size, time and losses per character."""
+    return dict(optimizer=OPTIMIZER_NAMES[state.config.optimizer], eta=state.config.eta,
+                updates=state.update, wall_time=state.wall_time, characters_per_update=state.characters_per_update,
+                train_loss=float(state.per_character(state.smooth_loss[-1])),
+                val_loss=state.val_loss.tolist(), **extra)
+
+
+def retrain_assignment_network(corpus, run, data, validation, seconds, validate_every, **options):
+    """Section 2's network, with its m, initialisation, optimizer, η, loss, clipping, τ, dtype and
+    seeds from run.json, trained again on data (N,) for `seconds`, its held-out loss on validation
+    measured every validate_every updates; options (optimizer=..., chunk_length=...) change the
+    training. Returns the TrainState."""
+    cfg = run["config"]
+    rnn = R.init_rnn(corpus.K, cfg["m"], sig=cfg["sig"], rng=np.random.default_rng(cfg["seed"]), dtype=cfg["dtype"])
+    config = R.TrainConfig(**{k: cfg[k] for k in ("optimizer", "eta", "loss", "clip", "seq_length")},
+                           time_budget=seconds, validate_every=validate_every)
+    return R.train(rnn, data, 10**9, config, validation=validation, rng=np.random.default_rng(cfg["seed"] + 1),
+                   **options)
+
+
+def notebook_parameters(name):
+    """The values that the `parameters` cell of notebooks/<name> sets (tests and benchmarks read the
+    settings from there, so that they follow the report)."""
+    nb = json.loads((R.ROOT / "notebooks" / name).read_text(encoding="utf-8"))
+    cell = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
+    values = {}
+    exec("".join(cell["source"]), values)
+    return values
