@@ -1,9 +1,13 @@
 """Measurements of text, so that the prose claims only what a run shows: its words, surface features
 (per 1000 characters, and per character for the hidden units to track), and what a generated passage
 shares with the training text (the copy audit). One set of regular expressions serves them all."""
+import numbers
 import re
+from collections.abc import Container, Iterable
 
 import numpy as np
+
+import rnn_helpers as R
 
 # What the measurements find in a text, each pattern in one place.
 PATTERNS = {
@@ -17,13 +21,40 @@ PATTERNS = {
 }
 
 
+# ---------------------------------------------------------------------------------------------
+# Checks at the door (shared with report.analysis and report.baselines)
+# ---------------------------------------------------------------------------------------------
+
+def _check_text(name, value, empty=None):
+    """value, if it is a str; `empty`: None if an empty text is fine, else what to do instead."""
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be a str, got {type(value).__name__}: pass the text itself "
+                         "(R.decode(indices, ind_to_char) turns character indices into text).")
+    if empty is not None and not value:
+        raise ValueError(f"{name} is empty: {empty}")
+    return value
+
+
+def _check_vocabulary(vocabulary):
+    """vocabulary, if it is a collection of words (not a str, whose `in` would match any piece of a word)."""
+    if isinstance(vocabulary, str) or not isinstance(vocabulary, Container):
+        raise ValueError(f"vocabulary must be a set of words (e.g. corpus.vocabulary or set(textstats.words(text))), "
+                         f"got {type(vocabulary).__name__}.")
+    return vocabulary
+
+
+# ---------------------------------------------------------------------------------------------
+# Words
+# ---------------------------------------------------------------------------------------------
+
 def words(text):
     """The words of a text: runs of letters and apostrophes."""
-    return PATTERNS["word"].findall(text)
+    return PATTERNS["word"].findall(_check_text("text", text))
 
 
 def word_stats(text, vocabulary):
     """(share of the text's words that are in `vocabulary`, distinct words / words)."""
+    _check_vocabulary(vocabulary)
     ws = words(text)
     if not ws:
         return 0.0, 0.0
@@ -49,12 +80,19 @@ ABSENT = 0.05            # a feature rarer than this per 1000 characters of the 
 
 def surface(text):
     """Per 1000 characters of text, how often each feature of SURFACE occurs."""
+    _check_text("text", text)
     return {name: 1000 * count(text) / max(1, len(text)) for name, count in SURFACE.items()}
 
 
 def shared_features(sample, corpus_text, low=0.5, high=2.0):
     """The features of SURFACE that the corpus has and the sample has at a corpus-like rate (between
     low and high times the corpus's), and those the corpus has that the sample lacks."""
+    _check_text("sample", sample)
+    _check_text("corpus_text", corpus_text)
+    if not all(isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)) for v in (low, high)) \
+            or not 0 <= low <= high:
+        raise ValueError(f"low and high bound the sample's rate as multiples of the corpus's: they must be numbers "
+                         f"with 0 <= low <= high, got low={low!r}, high={high!r}.")
     mine, theirs = surface(sample), surface(corpus_text)
     present = [k for k in SURFACE if theirs[k] > ABSENT]
     like = [k for k in present if low * theirs[k] <= mine[k] <= high * theirs[k]]
@@ -64,6 +102,13 @@ def shared_features(sample, corpus_text, low=0.5, high=2.0):
 def surface_table(texts, corpus_text):
     """Rows of a table: each feature of SURFACE per 1000 characters, in the corpus and in each text;
     a feature the corpus lacks is said to be absent there."""
+    texts = list(texts) if isinstance(texts, Iterable) and not isinstance(texts, str) else texts
+    if not isinstance(texts, list):
+        raise ValueError(f"texts must be a list of texts (e.g. [passage]), got {type(texts).__name__}: "
+                         "a single str would be read as one text per character.")
+    for t in texts:
+        _check_text("Each of texts", t)
+    _check_text("corpus_text", corpus_text)
     corpus_rates = surface(corpus_text)
     rows = []
     for name in SURFACE:
@@ -91,7 +136,7 @@ def text_features(text):
     inside quotation marks, position in the line, inside a word, at the start of a sentence, a
     capital letter next, inside a line in capitals alone (a speaker's name in the plays), inside a
     capitalised word (a name, mostly)."""
-    chars = np.array(list(text))
+    chars = np.array(list(_check_text("text", text)), dtype=str)      # (dtype: an empty text too)
     quotes = np.zeros(len(text), bool)             # after an odd number of " in the line: a speech in a
     line_position = np.zeros(len(text))            # book reopens its quotes in each new paragraph
     for line in PATTERNS["line"].finditer(text):
@@ -115,6 +160,8 @@ def text_features(text):
 def longest_common_substring(passage, text):
     """The longest substring of passage that also occurs in text (the first of them): grown one
     character at a time from each start, which is quick for a passage of a few thousand characters."""
+    _check_text("passage", passage, "there is nothing to look for; pass a generated passage.")
+    _check_text("text", text, "there is nothing to compare with; pass the training text.")
     best = ""
     for i in range(len(passage)):
         length = len(best) + 1
@@ -128,6 +175,10 @@ def copy_audit(passage, text, vocabulary, n=8):
     """How much of a generated passage the training text already holds: the longest common
     substring, the share of the passage's words that are words of the text, the share of its
     character n-grams that occur in the text."""
+    _check_text("passage", passage, "there is nothing to audit; pass a generated passage.")
+    _check_text("text", text, "there is nothing to compare with; pass the training text.")
+    _check_vocabulary(vocabulary)
+    n = R.check_count("n", n, 1)
     grams = [passage[i:i + n] for i in range(len(passage) - n + 1)]
     text_grams = {text[i:i + n] for i in range(len(text) - n + 1)}
     return dict(longest=longest_common_substring(passage, text),
