@@ -1,4 +1,5 @@
-# Two commands do everything on a fresh machine: `make report` and `make test` (see README.md).
+# Two commands do everything on a fresh machine: `make report` and `make test` (see README.md);
+# `make committed` refreshes the committed notebooks and reports from a run on the book.
 # Each step below runs only when its inputs changed.
 
 PYTHON   ?= python3
@@ -22,10 +23,17 @@ SETTINGS := HANDOUT AUTHOR RNN_BUDGET_SCALE RNN_CORPUS RNN_RUNS RNN_HANDOUT PYTH
 UNKNOWN  := $(strip $(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $(v))),$(filter-out $(SETTINGS),$(v)))))
 $(if $(UNKNOWN),$(error Unknown setting $(UNKNOWN): make knows $(SETTINGS) (upper case, e.g. make report HANDOUT=2025)))
 
-.PHONY: report test bench lab corpus setup system clean
+.PHONY: report committed test bench lab corpus setup system clean
 
+# The report of the corpus (and handout) in report/build/<corpus>[-2025]/, printed at the end; tracked
+# files are never touched. The build checks the settings, the corpus and the fonts first (report/preflight.py).
 report: setup system
 	$(PY) -m report.build $(if $(AUTHOR),--author "$(AUTHOR)")
+
+# Refresh the committed notebooks/ and report/report.pdf and .html (HANDOUT=2025: report/report-2025.*)
+# from a run on the book; refused on any other corpus.
+committed: setup system
+	$(PY) -m report.build --committed $(if $(AUTHOR),--author "$(AUTHOR)")
 
 test: setup system
 	RNN_BUDGET_SCALE=$(RNN_BUDGET_SCALE) $(PY) -m pytest

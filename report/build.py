@@ -1,11 +1,17 @@
 """Build the report: run the notebooks in order, merge them into one, export report.html and report.pdf.
 
 `make report` runs this (as `python -m report.build`), for the handout that $RNN_HANDOUT picks
-(`make report HANDOUT=2025`; report.handouts). For the 2017-24 handout the report is report.pdf and
-report.html, and the executed notebooks are written back to notebooks/ (they are the report in
-interactive form); for the 2025-26 one, report-2025.pdf and .html, the executed notebooks in
-report/build/notebooks-2025/. --out and --notebooks-out say elsewhere. The PDF goes through XeLaTeX with the
-template in report/template/; a glyph missing from the fonts fails the build instead of silently
+(`make report HANDOUT=2025`; report.handouts) and the corpus the notebooks read ($RNN_CORPUS,
+data/goblet_book.txt or data/shakespeare.txt). First report.preflight checks the settings, the
+corpus and the fonts, in seconds; then the notebooks run into a fresh folder under report/build/,
+and only when every notebook ran and both exports worked are the outputs put in place: by default
+report/build/<corpus>/ (report/build/<corpus>-2025/ for the 2025-26 handout) with report.pdf,
+report.html (report-2025.* for 2025) and the executed notebooks in its notebooks/. A failed build
+changes none of them and says so; tracked files are never touched. `--committed` (`make committed`)
+refreshes the committed notebooks/ and report/report.pdf and .html (report/report-2025.* and
+report/build/notebooks-2025/ for 2025) from a run on the book. --out and --notebooks-out say
+elsewhere. The PDF goes through XeLaTeX with the template in report/template/ (its files in
+<out>/build/latex-<handout>/); a glyph missing from the fonts fails the build instead of silently
 vanishing from the page.
 """
 import argparse
@@ -16,7 +22,9 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
+import traceback
 import uuid
 from pathlib import Path
 
@@ -27,10 +35,12 @@ from nbconvert import HTMLExporter, LatexExporter
 from nbconvert.filters.pandoc import convert_pandoc
 from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
+from report import preflight
 from report.handouts import handout
 from rnn_helpers import ROOT
 
 NOTEBOOKS = ROOT / "notebooks"
+BUILD = ROOT / "report" / "build"
 TEMPLATES = ROOT / "report" / "template"
 LATEX_FILTER = TEMPLATES / "pandoc" / "latex.lua"
 TITLE = "Assignment 4: a character-level RNN that writes text"
@@ -200,17 +210,19 @@ def pandoc_to_latex(source, from_format, to_format, extra_args=None):
     return convert_pandoc(source, from_format, to_format, extra_args=extra_args)
 
 
+def shown(path):
+    """path as the build prints it: from the repository root when inside it."""
+    path = Path(path).absolute()
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
 def export_html(nb, path):
     html, _ = exporter(HTMLExporter, "html_report", filters={"markdown2html": markdown_to_html}).from_notebook_node(nb)
     path.write_text(html, encoding="utf-8")
-    print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 
 
 def export_pdf(nb, path, build_dir):
     """LaTeX from nbconvert, then XeLaTeX here, so that its log can be checked."""
-    if not shutil.which("xelatex"):
-        sys.exit("report: XeLaTeX is not installed, so only the HTML was written. `make system` installs "
-                 "it (as root), or prints the command to run.")
     tex, resources = exporter(LatexExporter, "latex_report",
                               filters={"convert_pandoc": pandoc_to_latex}).from_notebook_node(nb)
     shutil.rmtree(build_dir, ignore_errors=True)
@@ -229,33 +241,87 @@ def export_pdf(nb, path, build_dir):
         sys.exit(f"report: the PDF's fonts lack {', '.join(missing)}; those characters would vanish from "
                  "the page. Choose fonts that have them in report/template/latex_report/index.tex.j2.")
     shutil.copyfile(build_dir / "report.pdf", path)
-    print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+
+
+def destinations(args, answered, corpus_path):
+    """(folder of the PDF and HTML, folder of the executed notebooks) of this build."""
+    if args.committed:
+        if corpus_path is None or corpus_path.name != "goblet_book.txt":
+            sys.exit(f"report: make committed refreshes the committed notebooks and reports from a run on the book, "
+                     f"but the corpus is {corpus_path}: put the book at data/goblet_book.txt or set RNN_CORPUS to it "
+                     "(make report builds any other text into report/build/).")
+        return ROOT / "report", (NOTEBOOKS if answered.key == "2017" else BUILD / f"notebooks-{answered.key}")
+    if args.out is None:
+        label = corpus_path.stem if corpus_path else "notebooks"
+        out = BUILD / (label if answered.key == "2017" else f"{label}-{answered.key}")
+    else:
+        out = args.out
+    return out, args.notebooks_out or out / "notebooks"
+
+
+def install(staging, outputs):
+    """Move each built file of staging to its place (outputs: {name in staging: destination})."""
+    for name, target in outputs.items():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(staging / name, target)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--author", default="DD2424 Assignment 4 solution")
     parser.add_argument("--date", default=datetime.date.today().strftime("%-d %B %Y"))
-    parser.add_argument("--out", type=Path, default=ROOT / "report", help="where the PDF and HTML go")
-    parser.add_argument("--notebooks-out", type=Path, help="where executed notebooks go")
+    parser.add_argument("--out", type=Path, help="where the PDF and HTML go (default: report/build/<corpus>[-<handout>]/)")
+    parser.add_argument("--notebooks-out", type=Path, help="where executed notebooks go (default: <out>/notebooks/)")
+    parser.add_argument("--committed", action="store_true",
+                        help="refresh the committed notebooks and reports from a run on the book (make committed)")
     parser.add_argument("--no-execute", action="store_true", help="export the notebooks as they are")
     args = parser.parse_args()
-    try:
+    problems = preflight.check_settings()
+    corpus_path = None
+    if not args.no_execute or args.committed:
+        text, corpus_path = preflight.load()
+        problems += [corpus_path] if text is None else preflight.check_text(text, corpus_path)
+        corpus_path = corpus_path if text is not None else None
+    if not problems:
         answered = handout()
-    except ValueError as err:
-        sys.exit(f"report: {err}")
+        out, notebooks_out = destinations(args, answered, corpus_path)
+        problems += [p for p in (preflight.writable_folder(BUILD, "report/build"), preflight.writable_folder(out, "--out"),
+                                 preflight.writable_folder(notebooks_out, "--notebooks-out")) if p]
+    if problems:
+        sys.exit("\n".join(f"report: {line}" for line in problems)
+                 + "\nreport: nothing was run or written; fix the above and build again.")
     name = report_name(answered)
-    notebooks_out = args.notebooks_out or (NOTEBOOKS if answered.key == "2017"
-                                           else ROOT / "report" / "build" / f"notebooks-{answered.key}")
-    print(f"answering {answered.title}: {args.out / name}.pdf and .html")
+    print(f"answering {answered.title}: {shown(out / name)}.pdf and .html")
 
-    paths = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
-    notebooks = ([nbformat.read(p, as_version=4) for p in paths] if args.no_execute
-                 else execute(paths, notebooks_out, args.out / "build"))
-    merged = merge(notebooks, f"{TITLE}, after {answered.title}", args.author, args.date)
-    args.out.mkdir(parents=True, exist_ok=True)
-    export_html(merged, args.out / f"{name}.html")
-    export_pdf(merged, args.out / f"{name}.pdf", args.out / "build" / f"latex-{answered.key}")
+    BUILD.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".building-", dir=BUILD))
+    try:
+        paths = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+        try:
+            notebooks = ([nbformat.read(p, as_version=4) for p in paths] if args.no_execute
+                         else execute(paths, staging / "notebooks", out / "build" / "logs"))
+            merged = merge(notebooks, f"{TITLE}, after {answered.title}", args.author, args.date)
+            export_html(merged, staging / f"{name}.html")
+            outputs = {f"{name}.html": out / f"{name}.html"}
+            if not args.no_execute:
+                outputs |= {f"notebooks/{p.name}": notebooks_out / p.name for p in paths}
+            if shutil.which("xelatex"):
+                export_pdf(merged, staging / f"{name}.pdf", out / "build" / f"latex-{answered.key}")
+                outputs[f"{name}.pdf"] = out / f"{name}.pdf"
+        except (SystemExit, Exception) as stop:
+            if not isinstance(stop, SystemExit):           # an export that broke: its traceback, then the verdict
+                traceback.print_exc()
+            cause = stop.code if isinstance(stop, SystemExit) else f"report: the export failed ({type(stop).__name__}: {stop})."
+            sys.exit(f"{cause}\nreport: nothing you had was changed: {shown(out / name)}.pdf, .html and "
+                     f"{shown(notebooks_out)}/ are as they were.")
+        install(staging, outputs)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    where = f"{shown(out)}/: {name}.pdf and {name}.html" if f"{name}.pdf" in outputs else f"{shown(out)}/: {name}.html"
+    print(f"wrote {where}" + ("" if args.no_execute else f"; the executed notebooks in {shown(notebooks_out)}/"))
+    if f"{name}.pdf" not in outputs:
+        sys.exit("report: XeLaTeX is not installed, so only the HTML was written. `make system` installs "
+                 "it (as root), or prints the command to run.")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 handout a notebook answers, where a run keeps its files, which notebook writes which of them, and
 the models and records handed on."""
 import json
+import math
 import os
 from dataclasses import dataclass
 from functools import cached_property
@@ -61,11 +62,48 @@ def setup():
 # Where a run keeps its files, and which notebook writes each
 # ---------------------------------------------------------------------------------------------
 
+def from_root(value):
+    """A path from a setting ($RNN_RUNS, $RNN_CORPUS): a relative one is taken from the repository
+    root, wherever the notebook or script runs (the rule rnn_helpers.find_corpus follows)."""
+    return R.ROOT / Path(value)
+
+
+def runs_root():
+    """Where runs keep their files: $RNN_RUNS (relative: from the repository root), or runs/."""
+    value = os.environ.get("RNN_RUNS")
+    if value is None:
+        return R.ROOT / "runs"
+    if not value.strip():
+        raise ValueError(f"RNN_RUNS is set but blank ({value!r}): set it to a folder to keep the runs in, "
+                         "or unset it (`unset RNN_RUNS`) for runs/.")
+    return from_root(value)
+
+
 def run_dir(corpus_name, handout=None):
     """runs/<corpus-name>/ for the 2017-24 handout, runs/<corpus-name>-2025/ for the 2025-26 one
-    ($RNN_RUNS replaces runs/; the tests point it at a temporary directory)."""
+    ($RNN_RUNS replaces runs/, see runs_root(); the tests point it at a temporary directory)."""
     folder = corpus_name if handout is None or handout.key == "2017" else f"{corpus_name}-{handout.key}"
-    return Path(os.environ.get("RNN_RUNS") or R.ROOT / "runs") / folder
+    return runs_root() / folder
+
+
+MAX_BUDGET_SCALE = 10
+
+
+def budget_scale():
+    """$RNN_BUDGET_SCALE: the share of their time budgets that the timed experiments of notebooks 6
+    and 8 get (1 when unset, as in the report; the tests use 0.1). A finite number > 0 and at most
+    MAX_BUDGET_SCALE (10: notebook 8's 4 minutes become 40), or a ValueError that names the variable."""
+    value = os.environ.get("RNN_BUDGET_SCALE")
+    if value is None:
+        return 1.0
+    try:
+        scale = float(value)
+    except ValueError:
+        scale = None
+    if scale is None or not math.isfinite(scale) or not 0 < scale <= MAX_BUDGET_SCALE:
+        raise ValueError(f"RNN_BUDGET_SCALE must be a number > 0 and <= {MAX_BUDGET_SCALE} (the share of the "
+                         f"timed experiments' budgets; 1 as in the report, 0.1 for a quick run), got {value!r}.")
+    return scale
 
 
 # What a notebook leaves for the later ones: a file of corpus.runs, or "file: run", a run that a
@@ -146,11 +184,20 @@ def load_best_model(path, corpus):
     """(rnn, h0, x0) from save_best_model's file."""
     rnn, _, _ = R.load_model(path, corpus.char_to_ind)
     z = R.load_npz(path)
+    missing = [name for name in ("h0", "x0") if name not in z]
+    if missing:
+        raise ValueError(f"{path} has no {' or '.join(missing)} (the start state of the best update): it is not "
+                         "a best model written by save_best_model (a checkpoint? load it with "
+                         "rnn_helpers.load_checkpoint). Run notebooks/02_training.ipynb to write best_model.npz.")
     return rnn, z["h0"], int(z["x0"])
 
 
 def summary(state, **extra):
     """What later notebooks need from a training run: its optimizer, size, time and losses per character."""
+    if state.update == 0 or not len(state.smooth_loss):
+        raise ValueError("runs.summary: the run made no update (its time budget ran out before the first one?), "
+                         "so it has no loss to record: give it more time (RNN_BUDGET_SCALE, the notebook's seconds) "
+                         "or more updates.")
     return dict(optimizer=OPTIMIZER_NAMES[state.config.optimizer], eta=state.config.eta,
                 updates=state.update, wall_time=state.wall_time, characters_per_update=state.characters_per_update,
                 train_loss=float(state.per_character(state.smooth_loss[-1])),

@@ -1,0 +1,224 @@
+"""What `python -m report.build` checks before the first notebook, in seconds: every setting by name,
+the corpus, and the report's fonts. Each problem is one line; the build stops before it writes
+anything when there is one.
+
+- Settings: RNN_HANDOUT (2017 or 2025), RNN_BUDGET_SCALE (a number > 0 and <= 10), RNN_RUNS (not
+  blank, a folder that can be written: tested by writing a file, as root the permission bits say
+  nothing), RNN_CORPUS (a file that loads); a lower-case or misspelt name (rnn_handout,
+  RNN_HANDOUTS) is refused by name instead of being silently ignored. A relative RNN_RUNS or
+  RNN_CORPUS is taken from the repository root (report.runs.from_root).
+- The corpus: at least MIN_CHARACTERS characters, at most MAX_K different ones, no control
+  characters other than newline and tab, and every character in the fonts of the PDF (FONTS, as
+  report/template/latex_report/index.tex.j2 sets them), checked with fontconfig.
+
+`python -m report.preflight` runs the checks alone.
+"""
+import difflib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unicodedata
+
+import rnn_helpers as R
+from report import runs
+from report.handouts import handout
+
+SETTINGS = ("RNN_HANDOUT", "RNN_BUDGET_SCALE", "RNN_RUNS", "RNN_CORPUS")
+MAKE_SETTINGS = ("HANDOUT",)       # make's name for RNN_HANDOUT (the Makefile checks its own command line)
+
+# The report holds out the last 5 % of the text; notebook 10 shades 300 characters of it from a line
+# start past its middle and probes 100 stretches of 160 characters, and the larger model of notebook 8
+# reads the rest as 32 streams of 50-character sequences. 20,000 characters give a held-out part of
+# 1,000 characters and each of the 32 streams about 590 characters (11 sequences).
+MIN_CHARACTERS = 20_000
+# Notebook 1 checks every entry of the m = 100 network's gradient three ways (2 * 100 * K + 10,000
+# entries, one or two forward passes each), and the report's tables list characters one per cell: at
+# K = 300 that stays within the build's minutes and the PDF's pages.
+MAX_K = 300
+# The fonts that typeset the corpus's characters in the PDF: the prose (serif) and generated text (mono).
+FONTS = ("DejaVu Serif", "DejaVu Sans Mono")
+TEMPLATE = "report/template/latex_report/index.tex.j2"
+# Debian packages with fonts for scripts that DejaVu lacks (first code point, last, package).
+FONT_PACKAGES = ((0x0900, 0x0DFF, "fonts-noto-core"), (0x0E00, 0x0E7F, "fonts-noto-core"),
+                 (0x1100, 0x11FF, "fonts-noto-cjk"), (0x2E80, 0x9FFF, "fonts-noto-cjk"),
+                 (0xAC00, 0xD7AF, "fonts-noto-cjk"), (0xF900, 0xFAFF, "fonts-noto-cjk"),
+                 (0xFF00, 0xFFEF, "fonts-noto-cjk"), (0x1F300, 0x1FAFF, "fonts-noto-color-emoji"))
+SHOWN = 12                                           # characters named in a message, at most
+
+
+def code_points(chars):
+    """'U+4E00 一, U+00E9 é' for the first SHOWN characters of chars, then how many more."""
+    chars = sorted(chars)
+    named = ", ".join(f"U+{ord(c):04X}" + (f" {c}" if c.isprintable() else "") for c in chars[:SHOWN])
+    return named + (f" and {len(chars) - SHOWN:,} more" if len(chars) > SHOWN else "")
+
+
+# ---------------------------------------------------------------------------------------------
+# Settings
+# ---------------------------------------------------------------------------------------------
+
+def misspelt_settings(environ):
+    """A line for each variable of the environment that looks like a setting but is not one."""
+    problems = []
+    known = SETTINGS + MAKE_SETTINGS
+    for name in sorted(environ):
+        if name in known:
+            continue
+        upper = name.upper()
+        if upper in known:
+            problems.append(f"{name} is set, but the setting is {upper} (upper case): {name} is ignored. "
+                            f"Set {upper} instead and unset {name}.")
+        elif upper.startswith("RNN_") or difflib.get_close_matches(upper, known, n=1, cutoff=0.85):
+            guess = difflib.get_close_matches(upper, known, n=1, cutoff=0.6)
+            problems.append(f"{name} is not a setting of this project{f' (did you mean {guess[0]}?)' if guess else ''}: "
+                            f"the settings are {', '.join(SETTINGS)}. Unset {name}.")
+    if "HANDOUT" in environ and "RNN_HANDOUT" not in environ:       # make always sets RNN_HANDOUT
+        problems.append(f"HANDOUT={environ['HANDOUT']!r} is make's setting, which python -m report.build does "
+                        "not read: set RNN_HANDOUT instead (or run make report HANDOUT=...).")
+    return problems
+
+
+def writable_folder(folder, setting):
+    """None, or the line that says why files cannot be written in folder (which may not exist yet:
+    then its nearest existing parent is tested). A file is written and removed to find out."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        part = "is a file" if existing == folder else f"has a file, {existing}, where a folder should be"
+        return f"{setting}: {folder} {part}: give a folder to keep the files in."
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as err:
+        return (f"{setting}: no file can be created in {existing} ({err.strerror or err}): choose a folder you "
+                "can write to.")
+    return None
+
+
+def check_settings(environ=None):
+    """A line for each setting that is wrong (environ: os.environ)."""
+    environ = os.environ if environ is None else environ
+    problems = misspelt_settings(environ)
+    try:
+        handout()
+    except ValueError as err:
+        problems.append(str(err))
+    try:
+        runs.budget_scale()
+    except ValueError as err:
+        problems.append(str(err))
+    try:
+        problem = writable_folder(runs.runs_root(), "RNN_RUNS" if "RNN_RUNS" in environ else "runs/")
+    except ValueError as err:
+        problem = str(err)
+    if problem:
+        problems.append(problem)
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# The corpus
+# ---------------------------------------------------------------------------------------------
+
+def load():
+    """(text, path) of the corpus the notebooks will read, or (None, the line that says why not)."""
+    value = os.environ.get("RNN_CORPUS")
+    if value is not None and value.strip():
+        path = runs.from_root(value)
+        if not path.exists():
+            return None, (f"RNN_CORPUS: {path} not found: check the path (a relative one is taken from the "
+                          f"repository root, {R.ROOT}).")
+    try:
+        path = R.find_corpus()
+        return R.read_book(path), path
+    except (OSError, ValueError) as err:
+        where = "RNN_CORPUS" if value is not None else "corpus"
+        return None, f"{where}: {' '.join(str(err).split())}"
+
+
+def font_charsets(fonts=FONTS):
+    """({font: set of code points}, [problems]): the characters of each font, by fontconfig."""
+    if not shutil.which("fc-match") or not shutil.which("fc-query"):
+        return {}, []                       # no fontconfig: no PDF either (report.build says so)
+    charsets, problems = {}, []
+    for font in fonts:
+        found = subprocess.run(["fc-match", "--format=%{family}|%{file}", font], capture_output=True, text=True)
+        family, _, file = found.stdout.partition("|")
+        if font not in family.split(","):
+            problems.append(f"The report's font {font} is not installed: `make system` installs it "
+                            "(apt-get install fonts-dejavu).")
+            continue
+        query = subprocess.run(["fc-query", "--format=%{charset}", file], capture_output=True, text=True)
+        points = set()
+        for part in query.stdout.split():
+            first, _, last = part.partition("-")
+            points.update(range(int(first, 16), int(last or first, 16) + 1))
+        charsets[font] = points
+    return charsets, problems
+
+
+def font_advice(missing):
+    """Which Debian packages have fonts for the missing characters, as a clause."""
+    found = {c: package for c in missing for first, last, package in FONT_PACKAGES if first <= ord(c) <= last}
+    if not found:
+        return ""
+    return (f" (`apt-get install {' '.join(sorted(set(found.values())))}` has fonts for "
+            f"{'them' if len(found) == len(missing) else 'some of them'}, but the report typesets only "
+            f"{' and '.join(FONTS)})")
+
+
+def check_text(text, path, charsets=None):
+    """A line for each reason the report cannot be made from text (read from path)."""
+    problems = []
+    name = f"The corpus {path}"
+    if len(text) < MIN_CHARACTERS:
+        problems.append(f"{name} has {len(text):,} characters; the report needs at least {MIN_CHARACTERS:,}: it holds "
+                        "out the last 5 % (notebook 10 shades 300 of them and probes stretches of 160) and the larger "
+                        "model reads the rest as 32 streams of 50-character sequences. Use a longer text.")
+    chars = set(text)
+    if len(chars) > MAX_K:
+        problems.append(f"{name} has K = {len(chars):,} different characters; the report handles at most {MAX_K}: "
+                        "notebook 1 checks all 2·100·K + 10,000 entries of the m = 100 gradient three ways and the "
+                        "tables list characters one per cell. Use a text with fewer different characters.")
+    control = {c for c in chars if unicodedata.category(c) == "Cc" and c not in "\n\t"}
+    if control:
+        octal = "".join(f"\\{ord(c):03o}" for c in sorted(control) if ord(c) < 256)
+        problems.append(f"{name} has control characters that no page can show: {code_points(control)}. "
+                        f"Remove them (e.g. tr -d '{octal}' < in.txt > out.txt) or replace them, then build again."
+                        if octal else f"{name} has control characters that no page can show: {code_points(control)}. "
+                        "Remove or replace them, then build again.")
+    if charsets is None:
+        charsets, font_problems = font_charsets()
+        problems += font_problems
+    if charsets:
+        missing = {c for c in chars - control - {"\n", "\t"} if not all(ord(c) in cs for cs in charsets.values())}
+        if missing:
+            problems.append(f"{name} has {len(missing):,} characters that the PDF's fonts ({', '.join(charsets)}; "
+                            f"{TEMPLATE}) lack: {code_points(missing)}{font_advice(missing)}. Remove or replace "
+                            "them, or use another text.")
+    return problems
+
+
+def check(environ=None):
+    """Every problem, one line each: the settings, then the corpus."""
+    problems = check_settings(environ)
+    text, path = load()
+    if text is None:
+        return problems + [path]
+    return problems + check_text(text, path)
+
+
+def main():
+    problems = check()
+    for line in problems:
+        print(f"report: {line}", file=sys.stderr)
+    if problems:
+        print("report: nothing was run or written; fix the above and build again.", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
