@@ -81,10 +81,11 @@ def best_units(activations, features, absent=0.002):
     return result
 
 
-def largest_gradient_entries(rnn, data, seq_length, loss, n=200):
+def largest_gradient_entries(rnn, data, seq_length, loss, n=200, h0=None):
     """The largest |entry| of the gradient (unclipped) on each of n sequences (x, y) of seq_length
-    characters spread evenly over data (N,), each read from h = 0: (n,). Clipping to [-c, c] changes
-    the gradients whose value here exceeds c."""
+    characters spread evenly over data (N,), each read from h0 (m,; default 0; give a trained model a
+    state it has been in, see rnn_trainer.evaluate): (n,). Clipping to [-c, c] changes the gradients
+    whose value here exceeds c."""
     K, _ = R.check_rnn(rnn)
     seq_length, n = R.check_count("seq_length", seq_length, 1), R.check_count("n", n, 1)
     data = _indices("data", data, K)
@@ -93,7 +94,7 @@ def largest_gradient_entries(rnn, data, seq_length, loss, n=200):
                          "pass a longer text or a shorter seq_length.")
     if loss not in R.LOSSES:
         raise ValueError(f"loss must be one of {R.LOSSES} (the run's config.loss), got {loss!r}.")
-    h0 = np.zeros(rnn["W"].shape[0], rnn["W"].dtype)
+    h0 = np.zeros(rnn["W"].shape[0], rnn["W"].dtype) if h0 is None else np.asarray(h0, rnn["W"].dtype)
     starts = np.linspace(0, len(data) - seq_length - 1, n).astype(int)
     return np.array([max(np.abs(g).max() for g in R.compute_grads(rnn, data[e:e + seq_length],
                                                                   data[e + 1:e + seq_length + 1], h0, loss).values())
