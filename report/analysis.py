@@ -10,10 +10,15 @@ import rnn_helpers as R
 from report.textstats import PATTERNS, _check_text
 
 
-def surprisal(rnn, x, y, h0):
+def surprisal(rnn, x, y, h0, K=None):
     """(bits (T,), P (T, K), H (T + 1, m)): -log2 p_t(y_t) of each target character, the model's
-    distributions p_t, and its hidden states, reading x (T,) from h0 (m,)."""
-    K, m = R.check_rnn(rnn)
+    distributions p_t, and its hidden states, reading x (T,) from h0 (m,). K: the corpus's vocabulary
+    size, when given; a model of another vocabulary is refused (its indices mean other characters)."""
+    K_model, m = R.check_rnn(rnn)
+    if K is not None and K != K_model:
+        raise ValueError(f"The model has a vocabulary of {K_model} characters, the corpus {K}: it was trained on "
+                         "another text; load the model trained on this corpus (runs.load_best_model checks this).")
+    K = K_model
     x, y = _indices("x", x, K), _indices("y", y, K)
     if len(x) != len(y):
         raise ValueError(f"x and y must have the same length (y is x moved on by one character), "

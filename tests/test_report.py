@@ -208,6 +208,21 @@ def test_the_ladder_of_baselines_lists_every_predictor_in_nats_and_bits(report):
     assert sum("network" in n or "model" in n for n in names) == 3
     for _, nats, bits in rows:
         assert float(bits) == pytest.approx(float(nats) / np.log(2), abs=0.002)
+    unseen = re.search(r"(\d[\d,]*) held-out characters? never occurs? in the training part; the (\d)-gram .*? at "
+                       r"([\d.]+) bits each|Every held-out character also occurs in the training part",
+                       " ".join(visible_text(report.page).split()))
+    assert unseen, "section 6 does not say what characters unseen in training cost the best n-gram"
+    if unseen[1]:
+        assert int(unseen[2]) in settings["ORDERS"] and float(unseen[3]) > 0
+
+
+def test_the_cost_of_characters_unseen_in_training_is_stated_with_its_share():
+    from report.findings import beyond
+    assert beyond.unseen_cost(5, 0, 0.0, 100.0).startswith("Every held-out character also occurs")
+    one = beyond.unseen_cost(5, 1, 10 * np.log(2), 1000.0)
+    assert "1 held-out character never occurs" in one and "gives it only" in one and "10.0 bits each" in one
+    many = beyond.unseen_cost(4, 3, 30 * np.log(2), 100 * np.log(2))
+    assert "3 held-out characters never occur" in many and "10.0 bits each, 30.0% of its whole cost" in many
 
 
 def test_shaded_passages_reach_both_formats(report, squeeze, running_text, shaded_spans):

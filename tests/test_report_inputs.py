@@ -36,6 +36,8 @@ CASES = [
             f"x holds index {K}, outside the model's vocabulary of K = {K} characters"),
     refusal(lambda: A.surprisal(RNN, X, np.append(Y[:-1], -1), H0),
             f"y holds index -1, outside the model's vocabulary of K = {K} characters"),
+    refusal(lambda: A.surprisal(RNN, X, Y, H0, K=K + 1),
+            f"The model has a vocabulary of {K} characters, the corpus {K + 1}: it was trained on another text"),
     refusal(lambda: A.surprisal(RNN, X, Y[:-1], H0), "x and y must have the same length"),
     refusal(lambda: A.surprisal(RNN, X.astype(float), Y, H0), "x must hold integer character indices"),
     refusal(lambda: A.surprisal(RNN, X, Y.astype(bool), H0), "y must hold integer character indices"),

@@ -85,6 +85,16 @@ def better_standing(bits, best_baseline):
     return f"The better model reaches **{bits:.2f} bits per character**: {verdict} every n-gram and compressor."
 
 
+def unseen_cost(order, count, nats, total_nats):
+    """count: held-out characters the training part never holds; nats: what the order-n Kneser-Ney
+    model charged for them in all; total_nats: its cost on the whole held-out text."""
+    if not count:
+        return "Every held-out character also occurs in the training part, so no n-gram pays its uniform floor."
+    return (f"{count:,} held-out character{'s' if count > 1 else ''} never occur{'s' if count == 1 else ''} in the "
+            f"training part; the {order}-gram gives {'them' if count > 1 else 'it'} only its uniform floor, at "
+            f"{nats / count / LN2:.1f} bits each, {nats / total_nats:.1%} of its whole cost on the held-out text.")
+
+
 def fit_time(seconds):
     return f"The n-grams and compressors took {seconds:.0f} s to fit and measure."
 
