@@ -15,8 +15,11 @@ HANDOUT  ?= $(or $(RNN_HANDOUT),2017)
 export RNN_HANDOUT := $(HANDOUT)
 # The tests run notebook 5's timed experiments at this fraction of their budgets (1 = as in the report).
 RNN_BUDGET_SCALE ?= 0.1
-# What the PDF needs from the system: XeLaTeX, pandoc, DejaVu fonts, and pdftotext for the tests.
-APT_PACKAGES := texlive-xetex texlive-fonts-recommended texlive-plain-generic pandoc fonts-dejavu poppler-utils
+# What the PDF needs from the system: XeLaTeX, pandoc, DejaVu fonts (with Noto CJK and Symbola for the
+# Chinese, Japanese and Korean characters and the control-character pictures ␇ that DejaVu lacks), and
+# pdftotext for the tests.
+APT_PACKAGES := texlive-xetex texlive-fonts-recommended texlive-plain-generic pandoc fonts-dejavu fonts-noto-cjk \
+                fonts-symbola poppler-utils
 
 # Settings are upper case; a misspelt one (handout=2025) would silently build the default report.
 SETTINGS := HANDOUT AUTHOR RNN_BUDGET_SCALE RNN_CORPUS RNN_RUNS RNN_HANDOUT PYTHON
@@ -66,13 +69,14 @@ $(CORPUS): data/make_shakespeare.py | $(STAMP)
 # (the report then still writes the HTML and fails for the PDF).
 system:
 	@if command -v xelatex >/dev/null && command -v pandoc >/dev/null && command -v pdftotext >/dev/null \
-	    && fc-list 2>/dev/null | grep -q DejaVuSans; then :; \
+	    && fc-list 2>/dev/null | grep -q DejaVuSans && fc-list 2>/dev/null | grep -q NotoSansCJK \
+	    && fc-list 2>/dev/null | grep -q Symbola; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "Installing the PDF tool chain: $(APT_PACKAGES)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 	    $(APT_PACKAGES) >/dev/null; \
 	else \
-	  echo "The PDF report needs XeLaTeX, pandoc and the DejaVu fonts. Install them with:"; \
+	  echo "The PDF report needs XeLaTeX, pandoc and the DejaVu, Noto CJK and Symbola fonts. Install them with:"; \
 	  echo "  sudo apt-get install --no-install-recommends $(APT_PACKAGES)"; \
 	fi
 

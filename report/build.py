@@ -222,9 +222,12 @@ def export_html(nb, path):
 
 
 def export_pdf(nb, path, build_dir):
-    """LaTeX from nbconvert, then XeLaTeX here, so that its log can be checked."""
-    tex, resources = exporter(LatexExporter, "latex_report",
-                              filters={"convert_pandoc": pandoc_to_latex}).from_notebook_node(nb)
+    """LaTeX from nbconvert, then XeLaTeX here, so that its log can be checked. Characters that the
+    report's fonts lack get a font that has them (preflight.fallback_fonts)."""
+    charsets = preflight.font_charsets()[0]
+    fallbacks = preflight.fallback_fonts(set(nbformat.writes(nb)) - set(map(chr, range(128))), charsets)[0]
+    tex, resources = exporter(LatexExporter, "latex_report", filters={"convert_pandoc": pandoc_to_latex}) \
+        .from_notebook_node(nb, resources={"fallback_fonts": fallbacks})
     shutil.rmtree(build_dir, ignore_errors=True)
     build_dir.mkdir(parents=True)
     (build_dir / "report.tex").write_text(tex, encoding="utf-8")

@@ -8,13 +8,17 @@ anything when there is one.
   RNN_HANDOUTS) is refused by name instead of being silently ignored. A relative RNN_RUNS or
   RNN_CORPUS is taken from the repository root (report.runs.from_root).
 - The corpus: at least MIN_CHARACTERS characters, at most MAX_K different ones, no control
-  characters other than newline and tab, and every character in the fonts of the PDF (FONTS, as
-  report/template/latex_report/index.tex.j2 sets them), checked with fontconfig.
+  character without a picture (the report shows ␇ for the bell: report.render.SYMBOLS), and every
+  character as shown in a font, checked with fontconfig: the report's fonts (FONTS, as
+  report/template/latex_report/index.tex.j2 sets them), or for a Unicode block they lack (CJK, the
+  control pictures) an installed font that has it, which the template switches to (fallback_fonts).
 
 `python -m report.preflight` runs the checks alone.
 """
 import difflib
+import functools
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,7 +26,7 @@ import tempfile
 import unicodedata
 
 import rnn_helpers as R
-from report import runs
+from report import render, runs
 from report.handouts import handout
 
 SETTINGS = ("RNN_HANDOUT", "RNN_BUDGET_SCALE", "RNN_RUNS", "RNN_CORPUS")
@@ -33,10 +37,10 @@ MAKE_SETTINGS = ("HANDOUT",)       # make's name for RNN_HANDOUT (the Makefile c
 # reads the rest as 32 streams of 50-character sequences. 20,000 characters give a held-out part of
 # 1,000 characters and each of the 32 streams about 590 characters (11 sequences).
 MIN_CHARACTERS = 20_000
-# Notebook 1 checks every entry of the m = 100 network's gradient three ways (2 * 100 * K + 10,000
-# entries, one or two forward passes each), and the report's tables list characters one per cell: at
-# K = 300 that stays within the build's minutes and the PDF's pages.
-MAX_K = 300
+# The output layer has K·m weights: at K = 8,000 the larger model of notebook 8 (m = 256) spends most
+# of its update there and notebook 1 checks a sample of entries (rnn_helpers' gradient checks), so each
+# notebook keeps to its time budget.
+MAX_K = 8_000
 # The fonts that typeset the corpus's characters in the PDF: the prose (serif) and generated text (mono).
 FONTS = ("DejaVu Serif", "DejaVu Sans Mono")
 TEMPLATE = "report/template/latex_report/index.tex.j2"
@@ -160,14 +164,56 @@ def font_charsets(fonts=FONTS):
     return charsets, problems
 
 
+@functools.cache
+def unicode_blocks():
+    """[(name, first, last)]: the Unicode blocks of the ucharclasses package, by which the template
+    switches to a fallback font ([] without it: then no PDF is made either)."""
+    found = subprocess.run(["kpsewhich", "ucharclasses.sty"], capture_output=True, text=True) \
+        if shutil.which("kpsewhich") else None
+    if not found or not found.stdout.strip():
+        return []
+    source = open(found.stdout.strip(), encoding="utf-8").read()
+    return [(name, int(first, 16), int(last, 16))
+            for name, first, last in re.findall(r'\\do\{(\w+)\}\{"([0-9A-F]+)\}\{"([0-9A-F]+)\}', source)]
+
+
+def fallback_fonts(chars, charsets):
+    """([(block, font, first, last)], missing): for the characters of chars that the report's fonts (charsets)
+    lack, one installed font per Unicode block that has all of that block's (a monospaced one first,
+    as most of them are in generated text), and the characters that no installed font has."""
+    lacking = {c for c in chars if unicodedata.category(c) != "Cf"            # invisible: no glyph needed
+               and not all(ord(c) in points for points in charsets.values())}
+    fallbacks, missing = [], set()
+    for name, first, last in unicode_blocks():
+        inside = {c for c in lacking if first <= ord(c) <= last}
+        if not inside:
+            continue
+        lacking -= inside
+        listed = subprocess.run(["fc-list", f":charset={ord(min(inside)):x}", "family"], capture_output=True, text=True)
+        families = sorted({line.split(",")[0] for line in listed.stdout.splitlines() if line},
+                          key=lambda f: ("Mono" not in f, " SC" not in f, f))   # CJK: Simplified Chinese glyphs first
+        for family in families:
+            points = font_charsets((family,))[0].get(family, set())
+            if all(ord(c) in points for c in inside):
+                fallbacks.append((name, family, first, last))
+                break
+        else:
+            missing |= inside
+    return fallbacks, missing | lacking
+
+
 def font_advice(missing):
     """Which Debian packages have fonts for the missing characters, as a clause."""
     found = {c: package for c in missing for first, last, package in FONT_PACKAGES if first <= ord(c) <= last}
     if not found:
         return ""
     return (f" (`apt-get install {' '.join(sorted(set(found.values())))}` has fonts for "
-            f"{'them' if len(found) == len(missing) else 'some of them'}, but the report typesets only "
-            f"{' and '.join(FONTS)})")
+            f"{'them' if len(found) == len(missing) else 'some of them'})")
+
+
+def shown_characters(text):
+    """The characters of text as the report shows them: a control character as its picture (␇)."""
+    return set(render.with_symbols("".join(set(text))))
 
 
 def check_text(text, path, charsets=None):
@@ -180,25 +226,22 @@ def check_text(text, path, charsets=None):
                         "model reads the rest as 32 streams of 50-character sequences. Use a longer text.")
     chars = set(text)
     if len(chars) > MAX_K:
-        problems.append(f"{name} has K = {len(chars):,} different characters; the report handles at most {MAX_K}: "
-                        "notebook 1 checks all 2·100·K + 10,000 entries of the m = 100 gradient three ways and the "
-                        "tables list characters one per cell. Use a text with fewer different characters.")
-    control = {c for c in chars if unicodedata.category(c) == "Cc" and c not in "\n\t"}
+        problems.append(f"{name} has K = {len(chars):,} different characters; the report handles at most {MAX_K:,}: "
+                        "the output layer's K·m weights grow with K, and the larger model's update with them. "
+                        "Use a text with fewer different characters.")
+    control = {c for c in shown_characters(text) if unicodedata.category(c) == "Cc" and c not in "\n\t"}
     if control:
-        octal = "".join(f"\\{ord(c):03o}" for c in sorted(control) if ord(c) < 256)
-        problems.append(f"{name} has control characters that no page can show: {code_points(control)}. "
-                        f"Remove them (e.g. tr -d '{octal}' < in.txt > out.txt) or replace them, then build again."
-                        if octal else f"{name} has control characters that no page can show: {code_points(control)}. "
-                        "Remove or replace them, then build again.")
+        problems.append(f"{name} has control characters that have no picture to show them by: {code_points(control)} "
+                        "(C1 controls, usually a text decoded with the wrong encoding). Remove or replace them, "
+                        "then build again.")
     if charsets is None:
         charsets, font_problems = font_charsets()
         problems += font_problems
     if charsets:
-        missing = {c for c in chars - control - {"\n", "\t"} if not all(ord(c) in cs for cs in charsets.values())}
+        _, missing = fallback_fonts(shown_characters(text) - control - {"\n", "\t"}, charsets)
         if missing:
-            problems.append(f"{name} has {len(missing):,} characters that the PDF's fonts ({', '.join(charsets)}; "
-                            f"{TEMPLATE}) lack: {code_points(missing)}{font_advice(missing)}. Remove or replace "
-                            "them, or use another text.")
+            problems.append(f"{name} has {len(missing):,} characters that no installed font has: {code_points(missing)}"
+                            f"{font_advice(missing)}. Install a font that has them, or remove or replace them.")
     return problems
 
 

@@ -4,8 +4,10 @@ activation) as HTML and LaTeX."""
 import html
 import re
 
-# How generated text shows the characters that would otherwise be invisible: ↵ a new line, ⇥ a tab.
-SYMBOLS = {"\n": "\u21b5", "\t": "\u21e5"}
+# How generated text shows the characters that would otherwise be invisible: ↵ a new line, ⇥ a tab,
+# and every other control character of ASCII as its picture in Unicode (␇ for the bell, ␡ for delete).
+SYMBOLS = {"\n": "\u21b5", "\t": "\u21e5", "\x7f": "\u2421"} | \
+          {chr(c): chr(0x2400 + c) for c in range(0x20) if chr(c) not in "\n\t"}
 ASCII_PUNCTUATION = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 NBSP, ZWSP = "\u00a0", "\u200b"
 
@@ -18,7 +20,8 @@ def with_symbols(text):
 def generated(text, line_breaks=False):
     """Text the model wrote, as Markdown that shows it character for character, in spans of class
     "generated" (monospace, without typographic quotes, dashes or ligatures: report/template).
-    Every ASCII punctuation character is escaped, so none is markup; tabs are shown as ⇥; leading
+    Every ASCII punctuation character is escaped, so none is markup; tabs are shown as ⇥ and other
+    control characters by their pictures (SYMBOLS); leading
     spaces and runs of spaces are non-breaking, so none collapses; a zero-width space follows every
     other character not followed by a space, so that a line may break anywhere in text without
     spaces. Newlines are shown as ↵, or with line_breaks as line breaks (a blank line kept as a line

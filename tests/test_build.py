@@ -181,16 +181,22 @@ def test_the_minimum_length_covers_what_the_notebooks_take_from_the_text():
 
 
 def test_too_many_different_characters_are_refused(tmp_path):
-    text = SAMPLE + "".join(chr(0x100 + i) for i in range(400))
+    text = SAMPLE + "".join(chr(0x4E00 + i) for i in range(preflight.MAX_K))
     lines = preflight.check_text(text, tmp_path / "big.txt", charsets={})
-    assert [line for line in lines if f"has K = {len(set(text)):,} different characters; the report handles at most "
-            f"{preflight.MAX_K}" in line]
+    assert lines == [f"The corpus {tmp_path / 'big.txt'} has K = {len(set(text)):,} different characters; the report "
+                     f"handles at most {preflight.MAX_K:,}: the output layer's K·m weights grow with K, and the larger "
+                     "model's update with them. Use a text with fewer different characters."]
 
 
-def test_control_characters_are_refused_by_code_point(tmp_path):
-    [line] = preflight.check_text(SAMPLE + "ring \a the bell\x1b[0m\x7f\t\n", tmp_path / "bel.txt", charsets={})
-    assert line == (f"The corpus {tmp_path / 'bel.txt'} has control characters that no page can show: U+0007, U+001B, "
-                    "U+007F. Remove them (e.g. tr -d '\\007\\033\\177' < in.txt > out.txt) or replace them, then build again.")
+def test_control_characters_are_shown_by_their_pictures_and_c1_controls_refused(tmp_path):
+    bell = SAMPLE + "ring \a the bell\x1b[0m\x7f\t\n"
+    assert preflight.check_text(bell, tmp_path / "bel.txt", charsets={}) == []
+    assert {"\u2407", "\u241b", "\u2421", "↵", "⇥"} <= preflight.shown_characters(bell)
+    assert not {"\a", "\x1b", "\x7f"} & preflight.shown_characters(bell)
+    [line] = preflight.check_text(SAMPLE + "caf\x83", tmp_path / "c1.txt", charsets={})
+    assert line == (f"The corpus {tmp_path / 'c1.txt'} has control characters that have no picture to show them by: "
+                    "U+0083 (C1 controls, usually a text decoded with the wrong encoding). Remove or replace them, "
+                    "then build again.")
 
 
 needs_fontconfig = pytest.mark.skipif(not shutil.which("fc-query") or "DejaVu Serif" not in
@@ -199,14 +205,25 @@ needs_fontconfig = pytest.mark.skipif(not shutil.which("fc-query") or "DejaVu Se
 
 
 @needs_fontconfig
-def test_characters_missing_from_the_fonts_are_named_with_a_package_that_has_them(tmp_path):
-    [line] = preflight.check_text(SAMPLE + "中文 ☃ é", tmp_path / "zh.txt")
-    assert line.startswith(f"The corpus {tmp_path / 'zh.txt'} has 3 characters that the PDF's fonts (DejaVu Serif, "
-                           "DejaVu Sans Mono; report/template/latex_report/index.tex.j2) lack: U+2603 ☃, U+4E2D 中, U+6587 文 "
-                           "(`apt-get install fonts-noto-cjk` has fonts for some of them, but the report typesets only "
-                           "DejaVu Serif and DejaVu Sans Mono). Remove or replace them, or use another text.")
-    [line] = preflight.check_text(SAMPLE + "中文", tmp_path / "zh.txt")
-    assert "(`apt-get install fonts-noto-cjk` has fonts for them, but" in line
+def test_characters_the_report_fonts_lack_get_an_installed_font_per_unicode_block():
+    charsets, _ = preflight.font_charsets()
+    fallbacks, missing = preflight.fallback_fonts(set("中文␇é a"), charsets)
+    assert missing == set()
+    assert [(block, first, last) for block, _, first, last in fallbacks] == \
+        [("CJKUnifiedIdeographs", 0x4E00, 0x9FFF), ("ControlPictures", 0x2400, 0x243F)]
+    for _, family, first, last in fallbacks:                         # the font has every character asked of it
+        points = preflight.font_charsets((family,))[0][family]
+        assert {0x4E2D, 0x6587} <= points if first == 0x4E00 else 0x2407 in points
+    assert preflight.fallback_fonts(set("abc\u200b"), charsets) == ([], set())      # invisible: no font needed
+
+
+@needs_fontconfig
+def test_characters_no_installed_font_has_are_named_with_a_package_that_has_them(tmp_path):
+    unassigned = "\U000E0FFF"                               # no font has it, no package either
+    [line] = preflight.check_text(SAMPLE + "中" + unassigned, tmp_path / "odd.txt")
+    assert line == (f"The corpus {tmp_path / 'odd.txt'} has 1 characters that no installed font has: U+E0FFF. "
+                    "Install a font that has them, or remove or replace them.")
+    assert preflight.font_advice({"\u0915"}) == " (`apt-get install fonts-noto-core` has fonts for them)"
 
 
 @needs_fontconfig
@@ -241,12 +258,12 @@ def run_build(tmp_path, *args, **environ):
 @pytest.mark.parametrize("environ, expected", [
     (dict(RNN_CORPUS="/nonexistent"), "report: RNN_CORPUS: /nonexistent not found: check the path"),
     (dict(RNN_CORPUS="{tmp}/tiny.txt"), "characters; the report needs at least 20,000"),
-    (dict(RNN_CORPUS="{tmp}/bel.txt"), "has control characters that no page can show: U+0007."),
+    (dict(RNN_CORPUS="{tmp}/c1.txt"), "has control characters that have no picture to show them by: U+0085"),
     (dict(RNN_BUDGET_SCALE="abc"), "report: RNN_BUDGET_SCALE must be a number > 0 and <= 10"),
     (dict(rnn_handout="2025"), "report: rnn_handout is set, but the setting is RNN_HANDOUT")])
 def test_the_build_refuses_before_the_first_notebook(tmp_path, environ, expected):
     corpus_file(tmp_path, SAMPLE[:3000], "tiny.txt")
-    corpus_file(tmp_path, SAMPLE + "\a", "bel.txt")
+    corpus_file(tmp_path, SAMPLE + "\x85", "c1.txt")
     done, seconds = run_build(tmp_path, **{k: v.format(tmp=tmp_path) for k, v in environ.items()})
     assert done.returncode != 0 and expected in done.stderr, done.stderr
     assert done.stderr.strip().endswith("report: nothing was run or written; fix the above and build again.")

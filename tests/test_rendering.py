@@ -51,6 +51,8 @@ def vocabularies():
         mine = set(R.load_corpus()[0])
     except (FileNotFoundError, ValueError):
         return found
+    # a user's own text: letters beyond ASCII, CJK and control characters, in fonts other than DejaVu
+    found["a user's text"] = set("abc xyz ÄÖÜäöüß ÉÈéèçñ ЖЯжя αβΩ 中文汉字日本語 한국어 \a\x1b\x7f\t\n.,!?'\"")
     if not mine <= set().union(*found.values()):
         found["this machine's corpus"] = mine
     return found
@@ -129,7 +131,7 @@ def test_the_hostile_text_holds_every_character_of_the_vocabulary(rendered):
 
 def test_every_character_reaches_the_pdf(rendered, squeeze):
     pdf = squeeze(rendered.running)
-    assert squeeze(rendered.text.replace("\t", render.SYMBOLS["\t"])) in pdf          # the passage
+    assert squeeze(shown(rendered.text).replace(render.SYMBOLS["\n"], "\n")) in pdf     # the passage
     assert squeeze(shown(rendered.cell)) in pdf                                           # the table cell
     assert squeeze(shown(rendered.text[-200:])) in pdf                                    # the phrase
 
@@ -165,5 +167,6 @@ def test_shaded_text_reaches_both_formats(rendered, squeeze, shaded_spans):
 
 def test_one_table_of_symbols_serves_every_rendering():
     assert render.with_symbols("a\tb\nc") == "a\u21e5b\u21b5c"
+    assert render.with_symbols("\a\x00\x1b\x7f") == "\u2407\u2400\u241b\u2421"      # control pictures: ␇ ␀ ␛ ␡
     assert render.SYMBOLS["\n"] in render.generated("x\ny") and render.SYMBOLS["\t"] in render.generated("x\ty")
     assert render.shaded("\t\n", [(255, 255, 255)] * 2)["text/html"].count(render.SYMBOLS["\t"]) == 1
