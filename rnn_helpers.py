@@ -18,7 +18,6 @@ the two loops over time (forward and backward) are in Python.
 The machinery around the course's loop (files, checkpoints, interrupts, time budgets, progress) is in
 rnn_trainer.py; its public names are reachable from here too: `rnn_helpers.train`, `.TrainConfig`, ...
 """
-import functools
 import math
 import numbers
 from dataclasses import dataclass
@@ -112,16 +111,12 @@ def softmax(o):
     return e / e.sum(axis=-1, keepdims=True)
 
 
-@functools.lru_cache
-def _identity(K, dtype):
-    eye = np.eye(K, dtype=dtype)          # made once per K and dtype, read-only: one-hot rows
-    eye.flags.writeable = False
-    return eye
-
-
 def one_hot(indices, K, dtype=np.float64):
-    """(N, K): row i is the one-hot vector of indices[i], taken from the identity, no arithmetic."""
-    return _identity(K, np.dtype(dtype)).take(indices, axis=0)
+    """(*indices.shape, K): the one-hot vector of each index (no identity matrix: K may be thousands)."""
+    indices = np.asarray(indices)
+    Y = np.zeros((indices.size, K), dtype)
+    Y[np.arange(indices.size), indices.ravel()] = 1
+    return Y.reshape(indices.shape + (K,))
 
 
 @dataclass

@@ -40,13 +40,15 @@ def by_character(text, bits, minimum=20):
 
 
 def by_position_in_word(text, bits, longest=8):
-    """{position: (count, mean bits)} for the letters of text by their position in their word (1 =
-    the first letter; `longest` stands for that position and later)."""
+    """{position: (count, mean bits)} for the letters of text by their position in their word (a word
+    of textstats.words; 1 = the first letter, the apostrophe of don't and accents not counted, each CJK
+    ideograph a word of one letter; `longest` stands for that position and later)."""
     bits = _per_character(bits, _check_text("text", text))
     longest = R.check_count("longest", longest, 1)
     positions = np.zeros(len(text), int)
-    for word in PATTERNS["letters"].finditer(text):
-        positions[word.start():word.end()] = np.minimum(np.arange(1, len(word.group()) + 1), longest)
+    for word in PATTERNS["word"].finditer(text):
+        letters = [word.start() + m.start() for m in PATTERNS["letter"].finditer(word.group())]
+        positions[letters] = np.minimum(np.arange(1, len(letters) + 1), longest)
     return {k: (int((positions == k).sum()), float(bits[positions == k].mean()))
             for k in range(1, longest + 1) if (positions == k).any()}
 

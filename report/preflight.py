@@ -145,23 +145,29 @@ def load():
 
 def font_charsets(fonts=FONTS):
     """({font: set of code points}, [problems]): the characters of each font, by fontconfig."""
-    if not shutil.which("fc-match") or not shutil.which("fc-query"):
+    if not shutil.which("fc-match"):
         return {}, []                       # no fontconfig: no PDF either (report.build says so)
     charsets, problems = {}, []
     for font in fonts:
-        found = subprocess.run(["fc-match", "--format=%{family}|%{file}", font], capture_output=True, text=True)
-        family, _, file = found.stdout.partition("|")
+        family, points = _charset(font)
         if font not in family.split(","):
             problems.append(f"The report's font {font} is not installed: `make system` installs it "
                             "(apt-get install fonts-dejavu).")
-            continue
-        query = subprocess.run(["fc-query", "--format=%{charset}", file], capture_output=True, text=True)
-        points = set()
-        for part in query.stdout.split():
-            first, _, last = part.partition("-")
-            points.update(range(int(first, 16), int(last or first, 16) + 1))
-        charsets[font] = points
+        else:
+            charsets[font] = points
     return charsets, problems
+
+
+@functools.cache
+def _charset(font):
+    """(the families of the font fontconfig matches to the name font, the set of its code points)."""
+    found = subprocess.run(["fc-match", "--format=%{family}|%{charset}", font], capture_output=True, text=True)
+    family, _, ranges = found.stdout.partition("|")
+    points = set()
+    for part in ranges.split():
+        first, _, last = part.partition("-")
+        points.update(range(int(first, 16), int(last or first, 16) + 1))
+    return family, frozenset(points)
 
 
 @functools.cache
@@ -179,8 +185,8 @@ def unicode_blocks():
 
 def fallback_fonts(chars, charsets):
     """([(block, font, first, last)], missing): for the characters of chars that the report's fonts (charsets)
-    lack, one installed font per Unicode block that has all of that block's (a monospaced one first,
-    as most of them are in generated text), and the characters that no installed font has."""
+    lack, one installed font per Unicode block, the one that has most of that block's (a monospaced one
+    first, as most of them are in generated text), and the characters that it does not have."""
     lacking = {c for c in chars if unicodedata.category(c) != "Cf"            # invisible: no glyph needed
                and not all(ord(c) in points for points in charsets.values())}
     fallbacks, missing = [], set()
@@ -192,13 +198,12 @@ def fallback_fonts(chars, charsets):
         listed = subprocess.run(["fc-list", f":charset={ord(min(inside)):x}", "family"], capture_output=True, text=True)
         families = sorted({line.split(",")[0] for line in listed.stdout.splitlines() if line},
                           key=lambda f: ("Mono" not in f, " SC" not in f, f))   # CJK: Simplified Chinese glyphs first
-        for family in families:
-            points = font_charsets((family,))[0].get(family, set())
-            if all(ord(c) in points for c in inside):
-                fallbacks.append((name, family, first, last))
-                break
-        else:
-            missing |= inside
+        covered = {family: {c for c in inside if ord(c) in font_charsets((family,))[0].get(family, ())}
+                   for family in families}
+        best = max(families, key=lambda family: len(covered[family]), default=None)   # the first of the best
+        if best:
+            fallbacks.append((name, best, first, last))
+        missing |= inside - covered.get(best, set())
     return fallbacks, missing | lacking
 
 

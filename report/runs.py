@@ -12,7 +12,11 @@ import numpy as np
 
 import rnn_helpers as R
 from report.handouts import OPTIMIZER_NAMES, Handout, handout
-from report.textstats import words
+from report.textstats import word_measure_applies, words
+
+
+# The SHA-256 of goblet_book.txt (1,107,542 characters, K = 80), the course's book.
+BOOK_SHA256 = "54483a7683bbe2c84363a1fe1f02c984cc5f51b8e25ea7a4d583ae05a83c11d7"
 
 
 @dataclass
@@ -29,6 +33,12 @@ class Corpus:
         return self.info["name"]
 
     @property
+    def is_book(self):
+        """Whether this is the course's book, by its SHA-256: the yardsticks measured on the book
+        (the handouts' own runs, public solutions' losses) are shown only then."""
+        return self.info["sha256"] == BOOK_SHA256
+
+    @property
     def K(self):
         return len(self.char_to_ind)
 
@@ -41,6 +51,12 @@ class Corpus:
     def vocabulary(self):
         """The set of the corpus's words."""
         return set(words(self.text))
+
+    @cached_property
+    def word_measure(self):
+        """Whether "x % of its words are words of the corpus" means something for this corpus
+        (textstats.word_measure_applies: not for a text without spaces between its words)."""
+        return word_measure_applies(self.text)
 
     @property
     def runs(self):

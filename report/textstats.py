@@ -3,21 +3,51 @@
 shares with the training text (the copy audit). One set of regular expressions serves them all."""
 import numbers
 import re
+import unicodedata
 from collections.abc import Container, Iterable
 
 import numpy as np
 
 import rnn_helpers as R
 
-# What the measurements find in a text, each pattern in one place.
+
+# CJK ideographs (with 々 and 〇) are written without spaces between words: each counts as a word.
+_HAN_RANGES = ((0x3005, 0x3007), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x323AF))
+_NAMES = {}                            # Unicode category: its number in _CATEGORY, of the characters below
+_CATEGORY = np.array([_NAMES.setdefault(unicodedata.category(chr(i)), len(_NAMES)) for i in range(0x20000)])
+_HAN = np.zeros(len(_CATEGORY), bool)                      # (above 0x20000, letters are CJK ideographs)
+for _first, _last in _HAN_RANGES:
+    _HAN[_first:_last + 1] = True
+
+
+def _ranges(pairs):
+    """A regular-expression class of the characters from first to last of each (first, last)."""
+    return "[" + "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in pairs) + "]"
+
+
+def _unicode_class(*categories):
+    """A regular-expression class of the characters, not CJK ideographs, whose Unicode category starts
+    with one of `categories` ("L": letters, "Lu": capitals, "M": accents): Python's re has no \\p{Lu}."""
+    keep = ~_HAN & np.isin(_CATEGORY, [i for c, i in _NAMES.items() if c.startswith(categories)])
+    edges = np.flatnonzero(np.diff(np.concatenate([[False], keep, [False]])))     # where runs start and end
+    return _ranges(zip(edges[::2], edges[1::2] - 1))
+
+
+HAN = _ranges(_HAN_RANGES)
+LETTER, LETTER_OR_MARK = _unicode_class("L"), _unicode_class("L", "M")            # of any script
+CAPITAL, CAPITAL_OR_MARK, SMALL_OR_MARK = _unicode_class("Lu", "Lt"), _unicode_class("Lu", "Lt", "M"), _unicode_class("Ll", "M")
+
+# What the measurements find in a text, each pattern in one place. Letters are Unicode letters of
+# any script (a letter may carry combining accents); capitals and small letters are Unicode's.
 PATTERNS = {
-    "word": re.compile(r"[A-Za-z']+"),                        # a word: letters and apostrophes
-    "letters": re.compile(r"[A-Za-z]+"),                      # the letters of a word
+    # a word: a run of letters, with apostrophes (' or ’) inside it (don't, o'clock), or one CJK ideograph
+    "word": re.compile(rf"{HAN}|{LETTER}{LETTER_OR_MARK}*(?:['’]{LETTER}{LETTER_OR_MARK}*)*"),
+    "letter": re.compile(rf"{HAN}|{LETTER}"),                  # a letter of a word (not an apostrophe or accent)
     "line": re.compile(r"[^\n]*\n?"),                         # a line, with its new line
     "sentence end": re.compile(r"[.!?](?=[ \n])"),            # . ! ? followed by a space or line break
     "after a sentence": re.compile(r"[.!?][\"')]*\s+"),       # a sentence's end, closing marks and spaces
-    "capitals line": re.compile(r"^[A-Z][A-Z ]+$", re.M),     # a line in capitals alone
-    "capitalised word": re.compile(r"\b[A-Z][a-z]+"),
+    "capitals line": re.compile(rf"^{CAPITAL}(?:{CAPITAL_OR_MARK}| )+$", re.M),    # a line in capitals alone
+    "capitalised word": re.compile(rf"\b{CAPITAL}{SMALL_OR_MARK}+"),   # a capital, then small letters
 }
 
 
@@ -48,17 +78,65 @@ def _check_vocabulary(vocabulary):
 # ---------------------------------------------------------------------------------------------
 
 def words(text):
-    """The words of a text: runs of letters and apostrophes."""
+    """The words of a text: runs of letters of any script (Unicode letters, with their accents), with
+    apostrophes (' or ’) inside them (don't, o'clock, l'homme), and each CJK ideograph on its own
+    (Chinese and Japanese put no spaces between words). Digits and _ split words (x2, snake_case)."""
     return PATTERNS["word"].findall(_check_text("text", text))
 
 
+SHORTEST = 2            # the word measures count words of at least this many letters
+
+
+def counted_words(text):
+    """The words of a text that the word measures count: those of two letters or more. Random
+    characters make many one-letter words (x, i, e), which a corpus of code, or of short messages,
+    holds all of; words of two letters or more random text rarely gets right."""
+    return [w for w in words(text) if len(PATTERNS["letter"].findall(w)) >= SHORTEST]
+
+
 def word_stats(text, vocabulary):
-    """(share of the text's words that are in `vocabulary`, distinct words / words)."""
+    """(share of the text's counted words (counted_words: two letters or more) that are in
+    `vocabulary`, distinct counted words / counted words); (0, 0) for a text without any."""
     _check_vocabulary(vocabulary)
-    ws = words(text)
+    ws = counted_words(text)
     if not ws:
         return 0.0, 0.0
     return sum(w in vocabulary for w in ws) / len(ws), len(set(ws)) / len(ws)
+
+
+CHANCE_MARGIN = 0.5     # the corpus's own unseen text must beat random characters by this share of words
+COVERED = 0.5           # ... and its counted words hold at least this share of its letters
+
+
+def word_chance(corpus_text, held_out=0.1, seed=0):
+    """What the word measure gives on this corpus: {"held-out": word_stats share of the corpus's last
+    `held_out` part against the words of the rest, "chance": the same for random characters drawn
+    with the rest's character frequencies, as many as the held-out part, "covered": the share of the
+    held-out part's letters that lie in counted words}."""
+    if len(_check_text("corpus_text", corpus_text)) < 2:
+        raise ValueError(f"corpus_text has {len(corpus_text)} characters: a part to learn the words from and a part "
+                         "held out need at least two; pass the corpus's text.")
+    if isinstance(held_out, (bool, np.bool_)) or not isinstance(held_out, numbers.Real) or not 0 < held_out < 1:
+        raise ValueError(f"held_out is the share of the corpus held out, between 0 and 1, got {held_out!r}.")
+    cut = min(len(corpus_text) - 1, max(1, round(len(corpus_text) * (1 - held_out))))
+    rest, held = corpus_text[:cut], corpus_text[cut:]
+    vocabulary = set(words(rest))
+    chars, counts = np.unique(np.array(list(rest)), return_counts=True)
+    noise = "".join(np.random.default_rng(seed).choice(chars, len(held), p=counts / counts.sum()))
+    letters = len(PATTERNS["letter"].findall(held))
+    in_counted = sum(len(PATTERNS["letter"].findall(w)) for w in counted_words(held))
+    return {"held-out": word_stats(held, vocabulary)[0], "chance": word_stats(noise, vocabulary)[0],
+            "covered": in_counted / letters if letters else 0.0}
+
+
+def word_measure_applies(corpus_text):
+    """Whether "x % of its words are words of the corpus" means something for this corpus: its own
+    unseen text (word_chance) beats random characters by CHANCE_MARGIN, and the counted words hold at
+    least COVERED of its letters. True for prose in a language that spaces its words (English,
+    German, Russian) and for program code; False for Chinese, whose words here are single ideographs,
+    too short to count, so that the measure would see only the few words in Latin letters."""
+    chance = word_chance(corpus_text)
+    return chance["held-out"] - chance["chance"] >= CHANCE_MARGIN and chance["covered"] >= COVERED
 
 
 # ---------------------------------------------------------------------------------------------

@@ -199,7 +199,7 @@ def test_control_characters_are_shown_by_their_pictures_and_c1_controls_refused(
                     "then build again.")
 
 
-needs_fontconfig = pytest.mark.skipif(not shutil.which("fc-query") or "DejaVu Serif" not in
+needs_fontconfig = pytest.mark.skipif(not shutil.which("fc-match") or "DejaVu Serif" not in
                                       subprocess.run(["fc-list"], capture_output=True, text=True).stdout,
                                       reason="needs fontconfig and the DejaVu fonts")
 

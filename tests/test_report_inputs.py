@@ -11,7 +11,7 @@ import rnn_helpers as R
 from report import analysis as A
 from report.baselines import KneserNey, NgramCounts, compressed_bits_per_character
 from report.textstats import (copy_audit, longest_common_substring, shared_features, surface, surface_table,
-                              text_features, word_stats, words)
+                              text_features, counted_words, word_chance, word_measure_applies, word_stats, words)
 
 K, M, T = 7, 5, 12
 RNN = R.init_rnn(K, M, sig=0.3, rng=np.random.default_rng(0))
@@ -122,6 +122,11 @@ CASES = [
     refusal(lambda: longest_common_substring("cat", ["the cat"]), "text must be a str, got list"),
     refusal(lambda: words(b"the cat"), "text must be a str, got bytes"),
     refusal(lambda: word_stats("the cat", "the cat sat"), "vocabulary must be a set of words"),
+    refusal(lambda: counted_words(None), "text must be a str, got NoneType"),
+    refusal(lambda: word_chance(b"the cat"), "corpus_text must be a str, got bytes"),
+    refusal(lambda: word_chance("a"), "corpus_text has 1 characters: a part to learn the words from"),
+    refusal(lambda: word_chance(TEXT, held_out=1.5), "held_out is the share of the corpus held out, between 0 and 1"),
+    refusal(lambda: word_measure_applies(["the cat"]), "corpus_text must be a str, got list"),
     refusal(lambda: surface(None), "text must be a str, got NoneType"),
     refusal(lambda: shared_features("the cat", TEXT, low=2, high=1), "low and high bound the sample's rate"),
     refusal(lambda: shared_features(["the cat"], TEXT), "sample must be a str, got list"),
@@ -141,6 +146,8 @@ def test_bad_input_is_refused_at_the_door_with_a_sentence(call, message):
 def test_valid_edge_cases_still_work():
     assert text_features("")["inside a word"].shape == (0,)           # an empty text has no features
     assert A.by_character("", np.ones(0)) == {} and word_stats("", set()) == (0.0, 0.0)
+    assert word_stats("I a x", {"I", "a"}) == (0.0, 0.0) and counted_words("我们") == []   # one-letter words only
+    assert set(word_chance("ab")) == {"held-out", "chance", "covered"}                   # the shortest corpus
     bits, P, H = A.surprisal(RNN, list(X), list(Y), list(H0))         # lists are arrays of indices too
     assert bits.shape == (T,) and P.shape == (T, K) and H.shape == (T + 1, M)
     assert KneserNey(COUNTS, np.int64(2), {c: i for i, c in enumerate(sorted(set(TEXT)))}).n == 2

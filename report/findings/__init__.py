@@ -1,6 +1,8 @@
 """The wording of findings: short sentences that state what a run measured, each built by a small
 named function, one module per group of notebooks (assignment: 01-04, bonus: 05-07 and 09, beyond:
 08 and 10). Here, the word helpers they share."""
+import math
+
 from report.render import generated
 
 # The best training loss that public solutions of the assignment report, in nats per character
@@ -31,3 +33,25 @@ def gap_words(train_loss, val_loss):
     if abs(gap) < 0.05:
         return "the two are within 0.05 nats of each other"
     return f"the held-out loss is {abs(gap):.2f} nats {'higher' if gap > 0 else 'lower'}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Sanity before prose: a number no correct run can give is reported as such, never explained away
+# ---------------------------------------------------------------------------------------------
+
+WENT_WRONG = "**Something went wrong:**"
+
+
+def went_wrong(what):
+    """The sentence that says plainly that a measurement is impossible or meaningless, and why."""
+    return f"{WENT_WRONG} {what}"
+
+
+def above_uniform(nats, K, what):
+    """"" when a loss of nats per character is below ln K, the cost of a uniform guess over the K
+    characters; else the sentence that says the model predicts worse than knowing nothing."""
+    if nats < math.log(K):
+        return ""
+    return went_wrong(f"{what} is {nats:.3f} nats per character, not below $\\ln K$ = {math.log(K):.3f}, the cost of a "
+                      f"uniform guess over the {K:,} characters: the model predicts no better than knowing nothing "
+                      "(a run that diverged, or far too short).")

@@ -4,7 +4,7 @@ Each function turns what a run measured into a short sentence or a table's rows;
 equations and how to read each table and figure are the notebooks' Markdown."""
 import numpy as np
 
-from report.findings import char_name, listing, smooth_text
+from report.findings import above_uniform, char_name, listing, smooth_text
 from report.handouts import OPTIMIZER_NAMES
 
 LOSS_KIND = {"sum": "summed", "mean": "averaged"}
@@ -92,10 +92,21 @@ def training_run(run, smooth, early, uniform):
     fall = (smooth[0] - smooth[early - 1]) / (smooth[0] - smooth.min())
     fmt = lambda value: smooth_text(value, run["config"]["loss"])
     uniform = uniform.replace("ln", "\\ln")
+    per_character = {"sum": run["config"]["seq_length"], "mean": 1}[run["config"]["loss"]]
+    wrong = above_uniform(run["final_smooth_loss"] / per_character, run["corpus"]["K"], "The last smooth loss")
     return (f"The loss starts at {fmt(run['first_loss'])} (a uniform guess: ${uniform}$); {fall:.0%} of its "
             f"fall comes in the first {early:,} updates. Lowest: {best_words(run)} at update {run['best_update']:,}; "
             f"last: {fmt(run['final_smooth_loss'])}. Time: {run['wall_time']:.0f} s, "
-            f"{run['updates_per_second']:,.0f} updates/s.")
+            f"{run['updates_per_second']:,.0f} updates/s." + stopped_early(run) + (" " + wrong if wrong else ""))
+
+
+def stopped_early(run):
+    """" The run stopped at its time budget ...", or "" when it made every update planned."""
+    if run["updates"] >= run.get("planned_updates", run["updates"]):
+        return ""
+    return (f" **The run stopped at its time budget of {run['time_budget']:,.0f} s, after {run['updates']:,} of the "
+            f"{run['planned_updates']:,} updates planned ({run['epochs']:.2f} epochs)**: what follows is this shorter "
+            "run's.")
 
 
 def against_handout(run, handout):
@@ -124,7 +135,10 @@ def smooth_or_dash(value, loss):
 
 
 def word_words(share, n):
-    """'40 words, 19% of them words of the corpus', or 'no words'."""
+    """'40 words, 19% of them words of the corpus', or 'no words' (share None: the corpus has no words
+    to measure by, textstats.word_measure_applies)."""
+    if share is None:
+        return "characters in no word the measure could count" if not n else f"{n} words"
     return f"{n} words, {share:.0%} of them words of the corpus" if n else "no words"
 
 
@@ -136,8 +150,13 @@ def surface_words(like, missing):
 
 
 def text_improves(samples, K, shares, counts, like, missing, loss):
-    """Notebook 03: the samples against the corpus, from the first to the last three."""
+    """Notebook 03: the samples against the corpus, from the first to the last three (shares None:
+    no word measure for this corpus)."""
     first, second, last = samples[0], samples[1], samples[-1]
+    if shares is None:               # no word measure for this corpus: the samples by their features alone
+        return (f"The first sample uses {len(set(first['text']))} of the {K} characters. The last three have "
+                f"{surface_words(like, missing)}; the smooth loss falls by "
+                f"{smooth_text(second['smooth_loss'] - last['smooth_loss'], loss)} from the second sample to the last.")
     late = f"{np.mean(shares[-3:]):.0%} words of the corpus on average" if sum(counts[-3:]) else "no words"
     return (f"The first sample uses {len(set(first['text']))} of the {K} characters and has "
             f"{word_words(shares[0], counts[0])}; at update {second['update']:,} (smooth loss "
@@ -154,7 +173,10 @@ def best_start(run, x0, length, seed):
 
 
 def discussion(share, n, distinct, late_share, like, missing):
-    """Notebook 04: the passage against the corpus and the last training samples."""
+    """Notebook 04: the passage against the corpus and the last training samples (share None: no
+    word measure for this corpus)."""
+    if share is None:                # no word measure for this corpus
+        return f"**Discussion.** The passage has {surface_words(like, missing)} (Table 5)."
     distinct = f"; {distinct:.0%} of its words are distinct" if n else ""
     return (f"**Discussion.** The passage has {word_words(share, n)} (the last three training samples: "
             f"{late_share:.0%}){distinct}. It has {surface_words(like, missing)} (Table 5).")

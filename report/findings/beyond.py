@@ -2,9 +2,11 @@
 
 Each function turns numbers a run measured into one short sentence (or a table row); the notebooks'
 Markdown cells say what the sentences mean."""
+import math
+
 import numpy as np
 
-from report.findings import PUBLIC_BEST_TRAINING_LOSS, char_name, gap_words, listing
+from report.findings import PUBLIC_BEST_TRAINING_LOSS, above_uniform, char_name, gap_words, listing, went_wrong
 from report.render import generated
 
 LN2 = np.log(2)
@@ -27,9 +29,18 @@ def reading(seconds, characters, train_length):
             f"{characters / train_length:.1f} passes over its training text.")
 
 
-def held_out_result(val, small_val, small_seconds):
-    return (f"On unseen text: **{val:.3f} nats ({val / LN2:.2f} bits) per character**, "
+def held_out_result(val, small_val, small_seconds, K):
+    """val: the larger network's held-out loss; small_val: section 2's network's, trained small_seconds;
+    K: the vocabulary's size."""
+    text = (f"On unseen text: **{val:.3f} nats ({val / LN2:.2f} bits) per character**, "
             f"against {small_val:.3f} for section 2's network in {small_seconds:.0f} s.")
+    if val >= math.log(K):
+        return text + " " + above_uniform(val, K, "The larger network's held-out loss")
+    if round(val, 3) >= round(small_val, 3):
+        return text + " " + went_wrong("the larger network, with more units and more time, ends no better than "
+                                       "section 2's network. It made too few updates in its budget (Table 8: a "
+                                       "busy machine, or a large vocabulary), or its training failed.")
+    return text
 
 
 def against_public(val):
@@ -46,8 +57,10 @@ def saved(best_update, path):
 
 
 def passage_intro(length, seed, first, share):
-    """first: the input character the passage starts from; share: of its words, those of the corpus."""
-    return f"{length} characters, seed {seed}, from {char_name(first)}; {share:.0%} of its words occur in the corpus:"
+    """first: the input character the passage starts from; share: of its words, those of the corpus
+    (None: no word measure for this corpus)."""
+    words = "" if share is None else f"; {share:.0%} of its words occur in the corpus"
+    return f"{length} characters, seed {seed}, from {char_name(first)}{words}:"
 
 
 def example_intro(prime, temperature, top_p, length, seed):
@@ -115,6 +128,8 @@ def surprise_summary(mean_bits, hardest, easiest):
 def word_positions(positions):
     """positions: by_position_in_word's {position: (count, mean bits)}."""
     last = max(positions)
+    if last == 1 or 1 not in positions:
+        return "Its words are of one letter each (ideographs): there is no position within a word to compare."
     first, later = positions[1][1], positions[last][1]
     trend = "falls" if later < first else "does not fall"
     return (f"Inside a word the surprisal {trend}: {first:.2f} bits for the first letter, "

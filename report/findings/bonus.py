@@ -3,7 +3,7 @@ batches and Adam, faster gradients), in words: each function turns what a run me
 sentence that claims only what the numbers show. Numbers are compared as they are printed."""
 import math
 
-from report.findings import gap_words
+from report.findings import above_uniform, gap_words, listing, went_wrong
 
 
 def _than(new, old, digits, more="more", less="less", same="as"):
@@ -24,15 +24,17 @@ def bonus_rows(handout):
 
 def sampling_change(label, plain, other):
     """One setting of Table 6 against plain sampling. plain, other: dicts of log_p (nats per
-    character), words (share of words in the corpus) and distinct (share of distinct words)."""
+    character), words (share of words in the corpus) and distinct (share of distinct words), both
+    None where the corpus has no word measure (textstats.word_measure_applies)."""
     def change(key, fmt, **words):
         return _than(other[key], plain[key], 2, **words), f"{fmt(plain[key])} → {fmt(other[key])}"
     pct, nats = "{:.0%}".format, "{:.2f}".format
     more, arrow = change("log_p", nats, same="equally")
     text = f"At {label} the text is {more} probable under the model (log p {arrow})"
-    if plain["distinct"] or other["distinct"]:            # word_stats found words (A-Z, a-z) in them
-        (more, arrow), (more2, arrow2) = (change(k, pct, less="fewer", same="as many") for k in ("words", "distinct"))
-        text += f", with {more} words of the corpus ({arrow}) and {more2} distinct words ({arrow2})"
+    if not (plain["distinct"] or other["distinct"]):      # no words counted (None: no word measure here)
+        return text + "."
+    (more, arrow), (more2, arrow2) = (change(k, pct, less="fewer", same="as many") for k in ("words", "distinct"))
+    text += f", with {more} words of the corpus ({arrow}) and {more2} distinct words ({arrow2})"
     if other["log_p"] - plain["log_p"] >= 0.1 and plain["distinct"] - other["distinct"] >= 0.1:
         return text + ": the model repeats its safest words."
     if plain["log_p"] - other["log_p"] >= 0.1 and plain["words"] - other["words"] >= 0.05:
@@ -44,10 +46,15 @@ def sampling_change(label, plain, other):
 # 06: held-out validation and random order
 # ---------------------------------------------------------------------------------------------
 
-def held_out(in_order, random_order, seconds, optimizer, chunk_length):
-    """The held-out loss of the runs in order and in random chunks (TrainStates), in two sentences."""
+def held_out(in_order, random_order, seconds, optimizer, chunk_length, K):
+    """The held-out loss of the runs in order and in random chunks (TrainStates), in two sentences;
+    K: the vocabulary's size, for a loss no model that learned anything can have (above ln K)."""
     val, train = in_order.val_loss[-1, 1], in_order.per_character(in_order.smooth_loss[-1])
     rnd = random_order.val_loss[-1, 1]
+    wrong = " ".join(filter(None, [above_uniform(val, K, "The held-out loss in order"),
+                                   above_uniform(rnd, K, "The held-out loss in random order")]))
+    if wrong:
+        return wrong
     text = (f"After {in_order.update:,} updates in order ({seconds:g} s of {optimizer}) the held-out loss is "
             f"{val:.3f} nats ({val / math.log(2):.2f} bits) per character, against {train:.3f} for "
             f"the training smooth loss: {gap_words(train, val)}. Random order ends at {rnd:.3f} held out "
@@ -71,20 +78,39 @@ def batched_check(worst, B, m):
             f"error, $B = {B}$, $m = {m}$), within the pass mark of section 1.")
 
 
-def batch_speedup(speeds):
-    """speeds: {batch size: characters per second}; the largest batch against the smallest."""
+MIN_UPDATES = 10         # a throughput measured over fewer updates than this is no measurement
+
+
+def batch_speedup(speeds, updates):
+    """speeds: {batch size: characters per second}; updates: {batch size: updates made in the time};
+    the largest batch against the smallest, or what went wrong when a run made too few updates."""
+    few = {B: n for B, n in updates.items() if n < MIN_UPDATES}
+    if few:
+        return went_wrong(f"with {listing(f'$B = {B}$ ({n:,})' for B, n in few.items())} the network made fewer than "
+                          f"{MIN_UPDATES} updates in its time, too few to measure a speed: the machine was busy, or "
+                          "an update takes long with this vocabulary. Table 7 does not compare the batch sizes.")
     small, big = min(speeds), max(speeds)
     return (f"With $B = {big}$ the network reads {speeds[big] / speeds[small]:.2g} times as many characters "
             f"per second as with $B = {small}$.")
 
 
-def optimizers(adagrad, adam, seconds):
-    """AdaGrad against Adam (summaries of comparison.json): updates made and held-out loss at the end."""
+def optimizers(adagrad, adam, seconds, K):
+    """AdaGrad against Adam (summaries of comparison.json): updates made and held-out loss at the end;
+    K: the vocabulary's size. Adam's update costs a little more than AdaGrad's (two moment vectors
+    instead of one): a rate far from 1 means the machine was busy during one of the runs."""
     rate = adam["updates"] / adam["wall_time"] / (adagrad["updates"] / adagrad["wall_time"])
     ada, ad = adagrad["val_loss"][-1][1], adam["val_loss"][-1][1]
     text = (f"In {seconds:g} s AdaGrad made {adagrad['updates']:,} updates and Adam {adam['updates']:,} "
             f"({rate:.2f} times the rate")
+    if not 0.5 <= rate <= 2:
+        return text + "). " + went_wrong("one update of either costs about the same, so one of the runs was slowed "
+                                         "down (a busy machine): they did not have the same time, and their "
+                                         "losses cannot be compared.")
     text += ": Adam's update touches two moment vectors instead of one). " if rate < 0.95 else "). "
+    wrong = " ".join(filter(None, [above_uniform(ada, K, "AdaGrad's held-out loss"),
+                                   above_uniform(ad, K, "Adam's held-out loss")]))
+    if wrong:
+        return text + wrong
     text += f"Adam ends at {ad:.3f} nats per character held out, AdaGrad at {ada:.3f}: "
     if round(ad, 3) == round(ada, 3):
         return text + "the two end level."

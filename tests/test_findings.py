@@ -1,0 +1,80 @@
+"""Sanity before prose: a finding whose numbers no correct run can give says plainly that something
+went wrong, and what; it never explains an impossible number away. Each case is the sentence for
+made-up numbers: good ones (no warning) and bad ones (the warning, with the number that is wrong)."""
+import math
+
+import numpy as np
+
+from report.findings import WENT_WRONG, above_uniform, assignment, beyond, bonus
+
+
+class State:
+    """The parts of a TrainState that the findings read."""
+
+    def __init__(self, val, smooth, update=1000):
+        self.val_loss, self.smooth_loss, self.update = np.array([[update, val, 20.0]]), np.array([smooth]), update
+
+    def per_character(self, loss):
+        return loss
+
+
+def record(updates, seconds, val):
+    return dict(updates=updates, wall_time=seconds, val_loss=[[updates, val, seconds]])
+
+
+def test_a_loss_not_below_ln_k_is_reported_as_going_wrong():
+    assert above_uniform(2.0, 80, "The loss") == ""
+    warning = above_uniform(9.431, 113, "The held-out loss")
+    assert warning.startswith(WENT_WRONG) and "9.431 nats per character, not below" in warning
+    assert f"{math.log(113):.3f}" in warning and "113 characters" in warning
+
+
+def test_held_out_losses_above_a_uniform_guess_replace_the_comparison():
+    good = bonus.held_out(State(1.9, 1.8), State(1.95, 1.8), 20, "AdaGrad", 1000, K=80)
+    assert WENT_WRONG not in good and "1.900 nats" in good
+    bad = bonus.held_out(State(9.4, 1.8), State(1.95, 1.8), 20, "AdaGrad", 1000, K=80)
+    assert bad.startswith(WENT_WRONG) and "9.400" in bad and "resetting" not in bad
+
+
+def test_a_throughput_of_too_few_updates_is_no_measurement():
+    fine = bonus.batch_speedup({1: 1000.0, 64: 30000.0}, {1: 500, 64: 20})
+    assert fine == "With $B = 64$ the network reads 30 times as many characters per second as with $B = 1$."
+    broken = bonus.batch_speedup({1: 1000.0, 64: 0.0}, {1: 500, 64: 0})
+    assert broken.startswith(WENT_WRONG) and "$B = 64$ (0)" in broken and "0.0 times" not in broken
+
+
+def test_an_optimizer_rate_no_update_cost_explains_is_called_a_busy_machine():
+    level = bonus.optimizers(record(20000, 20, 2.0), record(18000, 20, 1.9), 20, K=80)
+    assert WENT_WRONG not in level and "Adam is ahead by 0.100" in level
+    busy = bonus.optimizers(record(20000, 20, 2.0), record(3600, 20, 1.9), 20, K=80)
+    assert "(0.18 times the rate). " + WENT_WRONG in busy and "two moment vectors" not in busy
+    assert "cannot be compared" in busy and "ahead" not in busy
+    diverged = bonus.optimizers(record(20000, 20, 2.0), record(18000, 20, 6.0), 20, K=80)
+    assert WENT_WRONG in diverged and "Adam's held-out loss is 6.000" in diverged
+
+
+def test_a_better_model_that_is_not_better_is_reported():
+    better = beyond.held_out_result(1.38, 2.08, 20, K=80)
+    assert WENT_WRONG not in better
+    worse = beyond.held_out_result(2.2, 2.08, 20, K=80)
+    assert worse.endswith("or its training failed.") and WENT_WRONG in worse
+    useless = beyond.held_out_result(9.4, 2.08, 20, K=80)
+    assert "The larger network's held-out loss is 9.400" in useless
+
+
+def test_the_training_run_says_when_its_loss_never_fell_below_a_uniform_guess():
+    run = dict(first_loss=110.0, best_smooth_loss=47.0, best_update=900, final_smooth_loss=48.0, wall_time=50,
+               updates_per_second=2000, config=dict(loss="sum", seq_length=25), corpus=dict(K=80), updates=1000)
+    smooth = np.linspace(110, 47, 1000)
+    assert WENT_WRONG not in assignment.training_run(run, smooth, 100, "25 ln 80")
+    run |= dict(final_smooth_loss=25 * 4.5, best_smooth_loss=25 * 4.4)                   # ln 80 = 4.38
+    assert "The last smooth loss is 4.500 nats per character" in assignment.training_run(run, smooth, 100, "25 ln 80")
+
+
+def test_a_run_cut_short_by_its_time_budget_says_how_far_it_got():
+    run = dict(first_loss=110.0, best_smooth_loss=47.0, best_update=900, final_smooth_loss=48.0, wall_time=30,
+               updates_per_second=100, config=dict(loss="sum", seq_length=25), corpus=dict(K=80),
+               updates=3000, planned_updates=100000, time_budget=30.0, epochs=1.25)
+    text = assignment.training_run(run, np.linspace(110, 47, 3000), 100, "25 ln 80")
+    assert "The run stopped at its time budget of 30 s, after 3,000 of the 100,000 updates planned (1.25 epochs)" in text
+    assert "stopped" not in assignment.training_run(run | dict(updates=100000), np.linspace(110, 47, 3000), 100, "x")
