@@ -78,3 +78,21 @@ def test_a_run_cut_short_by_its_time_budget_says_how_far_it_got():
     text = assignment.training_run(run, np.linspace(110, 47, 3000), 100, "25 ln 80")
     assert "The run stopped at its time budget of 30 s, after 3,000 of the 100,000 updates planned (1.25 epochs)" in text
     assert "stopped" not in assignment.training_run(run | dict(updates=100000), np.linspace(110, 47, 3000), 100, "x")
+
+
+def test_the_evolution_of_the_samples_reads_right_with_one_sample_or_without_a_word_measure():
+    samples = [dict(text="abc de", update=1, smooth_loss=None), dict(text="the cat", update=10000, smooth_loss=60.0),
+               dict(text="the dog", update=20000, smooth_loss=50.0)]
+    words = assignment.text_improves(samples, 80, [0.0, 0.5, 1.0], [1, 2, 2], ["line breaks"], [], "sum")
+    assert "2 words, 50% of them words of the corpus" in words and "falls by 10.0" in words
+    no_words = assignment.text_improves(samples, 80, None, [1, 2, 2], ["line breaks"], [], "sum")
+    assert "words" not in no_words and "falls by 10.0 from the second sample to the last" in no_words
+    one = assignment.text_improves(samples[:1], 80, None, [1], [], [], "sum")
+    assert one.endswith("It is the only one: the run stopped before the second (section 2).")
+
+
+def test_the_ladder_flags_a_network_that_does_worse_than_a_uniform_guess():
+    fine = beyond.network_standing(3.0, 20, {"gzip": 2.9, "bz2": 2.1}, K=80)
+    assert fine.startswith("Section 2's network, trained 20 s on the first part, costs 3.00 bits") and WENT_WRONG not in fine
+    flagged = beyond.network_standing(17.78, 1, {"gzip": 4.8}, K=3053)
+    assert flagged.startswith(WENT_WRONG) and "costs 17.78 bits per character on the held-out text: its loss is 12.324" in flagged

@@ -68,8 +68,10 @@ def test_no_number_is_outside_its_range_unless_the_report_says_something_went_wr
     ln_k = math.log(built.K)
     for paragraph in paragraphs(built.pdf):
         flagged = "Something went wrong" in paragraph
-        for nats in re.findall(r"(\d+\.\d+) nats", paragraph):
-            assert float(nats) < ln_k or flagged, f"a loss of {nats} nats (ln K = {ln_k:.2f}) stated as fine: {paragraph}"
+        losses = [float(n) for n in re.findall(r"(\d+\.\d+) nats", paragraph)] + \
+                 [float(b) * math.log(2) for b in re.findall(r"(\d+\.\d+) bits per character", paragraph)]
+        for nats in losses:
+            assert nats < ln_k or flagged, f"a loss of {nats:.3f} nats (ln K = {ln_k:.2f}) stated as fine: {paragraph}"
         for share in re.findall(r"(\d+(?:\.\d+)?)%", paragraph):
             assert 0 <= float(share) <= 100, paragraph
         for times in re.findall(r"reads ([\d.]+) times as many characters", paragraph):

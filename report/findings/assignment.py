@@ -152,7 +152,12 @@ def surface_words(like, missing):
 def text_improves(samples, K, shares, counts, like, missing, loss):
     """Notebook 03: the samples against the corpus, from the first to the last three (shares None:
     no word measure for this corpus)."""
-    first, second, last = samples[0], samples[1], samples[-1]
+    first, last = samples[0], samples[-1]
+    if len(samples) == 1:            # a run stopped by its time budget before the second sample
+        return (f"The first sample uses {len(set(first['text']))} of the {K} characters and has "
+                f"{word_words(None if shares is None else shares[0], counts[0])}. It is the only one: the run "
+                "stopped before the second (section 2).")
+    second = samples[1]
     if shares is None:               # no word measure for this corpus: the samples by their features alone
         return (f"The first sample uses {len(set(first['text']))} of the {K} characters. The last three have "
                 f"{surface_words(like, missing)}; the smooth loss falls by "

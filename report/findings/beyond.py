@@ -71,9 +71,12 @@ def example_intro(prime, temperature, top_p, length, seed):
 # Notebook 10: a ladder of baselines
 # ---------------------------------------------------------------------------------------------
 
-def network_standing(bits, seconds, compressors):
+def network_standing(bits, seconds, compressors, K):
     """bits: the held-out bits per character of section 2's network retrained for `seconds`;
-    compressors: {name: bits per character}."""
+    compressors: {name: bits per character}; K: the vocabulary's size."""
+    if bits * LN2 >= math.log(K):
+        return above_uniform(bits * LN2, K, f"Section 2's network, trained {seconds:.0f} s on the first part, costs "
+                                            f"{bits:.2f} bits per character on the held-out text: its loss")
     beaten = [name for name, b in compressors.items() if b > bits]
     ahead = [name for name, b in compressors.items() if b <= bits]
     words = [f"better than {listing(beaten)}"] if beaten else []
