@@ -44,8 +44,10 @@ def held_out_result(val, small_val, small_seconds, K):
 
 
 def against_public(val):
+    """On the book only: val against the best training loss that public solutions report there."""
     side = "below" if val < PUBLIC_BEST_TRAINING_LOSS else "above"
-    return f"That is {abs(val - PUBLIC_BEST_TRAINING_LOSS):.2f} nats {side} the best public training loss ({PUBLIC_BEST_TRAINING_LOSS:.2f})."
+    return (f"That is {abs(val - PUBLIC_BEST_TRAINING_LOSS):.2f} nats {side} the best *training* loss that public "
+            f"solutions of the assignment report on the book ({PUBLIC_BEST_TRAINING_LOSS:.2f}).")
 
 
 def gap(train_loss, val_loss):
