@@ -14,7 +14,7 @@ import nbformat
 import pytest
 
 import rnn_helpers as R
-from report import build, render
+from report import build, render, runs
 
 pytestmark = pytest.mark.skipif(build.shutil.which("xelatex") is None, reason="XeLaTeX is missing: run `make system`")
 
@@ -89,6 +89,8 @@ def test_the_book_vocabulary_is_the_books():
     if not book.is_file():
         pytest.skip("the book is not on this machine: the vocabulary above stands in for it")
     assert set(R.read_book(book)) == set(BOOK_VOCABULARY)
+    info = R.corpus_info(book, R.read_book(book))            # and the report knows it as the book
+    assert info["sha256"] == runs.BOOK_SHA256 and info["characters"] == 1_107_542
 
 
 @pytest.fixture(scope="module", params=list(VOCABULARIES))
