@@ -14,16 +14,16 @@ GERMAN = ("der die das und ist nicht ein eine zu den mit von sich des auf für i
 
 
 def code(length=60_000):
-    """Python source from the standard library, with a bell (\\a) and an escape (\\x1b) in some
-    lines, as terminal logs and old sources have them."""
+    """Python source from the standard library, with a bell (\\a) or an escape sequence (\\x1b[0m)
+    at the end of 3 % of its lines, as terminal logs have them."""
     lines = []
     for path in sorted(Path(sysconfig.get_paths()["stdlib"]).glob("*.py")):
         lines += path.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)
         if sum(map(len, lines)) > length:
             break
     rng = random.Random(0)
-    lines = [line.replace("print(", "print(\"\\a\" + ", 1) if "print(" in line and rng.random() < 0.3
-             else line + "\x1b[0m" * (rng.random() < 0.01) for line in lines]
+    lines = [line.rstrip("\n") + rng.choice(["\a", "\x1b[0m"]) + "\n" if rng.random() < 0.03 else line
+             for line in lines]
     return "".join(lines)[:length]
 
 
@@ -33,11 +33,11 @@ def german_and_chinese(length=60_000, ideographs=3_000):
     rng = random.Random(1)
     han = [chr(0x4E00 + 6 * i) for i in range(ideographs)]
     weights = [1 / (i + 1) for i in range(ideographs)]
-    out = []
-    while sum(map(len, out)) < length - ideographs:
+    text = "".join(han) + "。\n"                  # every ideograph at least once: K as stated
+    while len(text) < length:
         if rng.random() < 0.5:
             words = [rng.choice(GERMAN) for _ in range(rng.randint(4, 12))]
-            out.append(" ".join(words).capitalize() + rng.choice([". ", "! ", "? ", ".\n"]))
+            text += " ".join(words).capitalize() + rng.choice([". ", "! ", "? ", ".\n"])
         else:
-            out.append("".join(rng.choices(han, weights, k=rng.randint(6, 20))) + rng.choice(["。", "，", "。\n"]))
-    return ("".join(han) + "。\n" + "".join(out))[:length]      # every ideograph at least once: K as stated
+            text += "".join(rng.choices(han, weights, k=rng.randint(6, 20))) + rng.choice(["。", "，", "。\n"])
+    return text[:length]
