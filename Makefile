@@ -41,8 +41,10 @@ committed: setup system
 test: setup system
 	RNN_BUDGET_SCALE=$(RNN_BUDGET_SCALE) $(PY) -m pytest
 
+# The assignment's configuration against the min-char-rnn loop, then section 5.5's better model against
+# torch.nn.RNN (when torch is installed; never a requirement) for 240 s each: about 12 minutes.
 bench: setup
-	$(PY) benchmarks/bench_train.py
+	$(PY) benchmarks/bench_train.py; status=$$?; $(PY) -m benchmarks.bench_big && exit $$status
 
 lab: setup
 	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/

@@ -9,6 +9,7 @@ here (`rnn_helpers.train`, `rnn_helpers.TrainConfig`, ...).
 import dataclasses
 import functools
 import glob
+import numbers
 import hashlib
 import json
 import os
@@ -104,6 +105,7 @@ class TrainConfig:
     read in order, gradients clipped elementwise to [-5, 5] (clip=None: not clipped), the loss of a
     sequence summed over its characters (loss="mean": averaged, as in the 2025-26 handout).
 
+    betas:  Adam's decay rates (β1, β2) of its two moment estimates (0.99 for β2 suits character models).
     batch_size B: the text is cut into B equal streams read side by side, each with its own hidden
             state; the loss (and smooth loss) is summed over the B sequences.
     chunk_length: the text is cut into chunks of this length, visited in a new random order each
@@ -120,6 +122,7 @@ class TrainConfig:
     clip: float = 5.0
     loss: str = "sum"
     optimizer: str = "adagrad"
+    betas: tuple = R.ADAM_BETAS
     batch_size: int = 1
     chunk_length: int = None
     decay: bool = False
@@ -127,7 +130,8 @@ class TrainConfig:
     validate_every: int = 1000
     checkpoint_every: int = 10_000
     # What the run's trajectory depends on: a run may be resumed only with the same values.
-    TRAJECTORY = ("eta", "seq_length", "eps", "clip", "loss", "optimizer", "batch_size", "chunk_length", "decay")
+    TRAJECTORY = ("eta", "seq_length", "eps", "clip", "loss", "optimizer", "betas", "batch_size", "chunk_length",
+                  "decay")
 
     def __post_init__(self):
         set_ = functools.partial(object.__setattr__, self)
@@ -147,6 +151,11 @@ class TrainConfig:
             set_("time_budget", R.check_positive("time_budget", self.time_budget))
         if self.optimizer not in R.OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {', '.join(map(repr, R.OPTIMIZERS))}, got {self.optimizer!r}.")
+        if not (isinstance(self.betas, (tuple, list)) and len(self.betas) == 2 and all(
+                isinstance(x, numbers.Real) and not isinstance(x, bool) and 0 <= x < 1 for x in self.betas)):
+            raise ValueError(f"betas must be Adam's two decay rates (beta1, beta2), each in [0, 1), e.g. "
+                             f"(0.9, 0.99); got {self.betas!r}.")
+        set_("betas", tuple(float(x) for x in self.betas))
         if not isinstance(self.decay, (bool, np.bool_)):
             raise ValueError(f"decay must be True or False, got {self.decay!r}.")
         set_("decay", bool(self.decay))

@@ -15,8 +15,8 @@ def forward_spy(monkeypatch):
     """A list that records (X, Y, h0, loss) of every forward pass that train makes from now on."""
     seen, real_forward = [], R.forward
 
-    def spy(rnn, X, Y, h0, loss="sum"):
-        loss, cache = real_forward(rnn, X, Y, h0, loss)
+    def spy(rnn, X, Y, h0, loss="sum", reuse=None):
+        loss, cache = real_forward(rnn, X, Y, h0, loss, reuse)
         seen.append((X.copy(), Y.copy(), np.copy(h0), loss))
         return loss, cache
     monkeypatch.setattr(R, "forward", spy)

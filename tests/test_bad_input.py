@@ -131,7 +131,9 @@ def test_bad_parameters_are_refused_by_train_synthesize_and_save(change, match, 
     (dict(batch_size=True), "batch_size"), (dict(optimizer="sgd"), "optimizer"), (dict(decay="yes"), "decay"),
     (dict(chunk_length=3), "chunk_length"), (dict(validate_every=0), "validate_every"),
     (dict(checkpoint_every=2.0), "checkpoint_every"), (dict(batch_size=50), "per stream"),
-    (dict(chunk_length=400, batch_size=2), "chunk_length"),
+    (dict(chunk_length=400, batch_size=2), "chunk_length"), (dict(betas=(0.9,)), "betas"),
+    (dict(betas=(0.9, 1.0)), "betas"), (dict(betas="0.9"), "betas"), (dict(betas=(True, 0.99)), "betas"),
+    (dict(betas=(-0.1, 0.99)), "betas"),
 ])
 def test_bad_training_settings(kwargs, match):
     rnn = model()

@@ -130,6 +130,31 @@ def test_batched_gradients_match_complex_step():
         assert R.relative_error(analytic[k], exact[k]) < TOL["complex_max_rel"], k
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_pass_that_reuses_an_earlier_cache_gives_what_fresh_arrays_give(dtype):
+    """The training loop hands each update's cache to the next forward pass, which overwrites its arrays."""
+    K, m, T, B = 11, 7, 25, 4
+    rnn = R.init_rnn(K, m, sig=0.3, rng=np.random.default_rng(0), dtype=dtype)
+    (X1, Y1), (X2, Y2) = np.random.default_rng(1).integers(0, K, (2, 2, T, B))
+    H0 = np.random.default_rng(2).uniform(-0.5, 0.5, (2, B, m)).astype(dtype)
+    _, old = R.forward(rnn, X1, Y1, H0[0], "mean")
+    R.backward(rnn, old)
+    arrays = old.H, old.P, old.G, old.dA
+    loss, cache = R.forward(rnn, X2, Y2, H0[1], "mean", reuse=old)
+    assert all(a is b for a, b in zip(arrays, (cache.H, cache.P)))          # the same memory, overwritten
+    grads = R.backward(rnn, cache)
+    assert cache.G is arrays[2] and cache.dA is arrays[3]
+    fresh_loss, fresh = R.forward(rnn, X2, Y2, H0[1], "mean")
+    assert loss == fresh_loss
+    exact = R.compute_grads_complex({k: v.astype(np.float64) for k, v in rnn.items()}, X2, Y2, H0[1], loss="mean")
+    for k, g in R.backward(rnn, fresh).items():
+        np.testing.assert_array_equal(grads[k], g)
+        if dtype == np.float64:
+            assert R.relative_error(grads[k], exact[k]) < TOL["complex_max_rel"], k
+    _, other = R.forward(rnn, X2[:5, :2], Y2[:5, :2], H0[1, :2], reuse=cache)   # other shapes: new arrays
+    assert other.H.shape == (6, 2, m) and other.P.shape == (5, 2, K)
+
+
 def test_evaluate_is_the_mean_loss_per_character():
     K, m = 6, 5
     rnn = R.init_rnn(K, m, sig=0.3, rng=np.random.default_rng(0))

@@ -167,18 +167,19 @@ def test_validation_is_recorded_and_time_budget_stops_training():
     assert 0 < quick.update < 10**9 and quick.smooth_loss.shape == (quick.update,)
 
 
-def test_one_adam_step_is_the_formula():
+@pytest.mark.parametrize("betas", [(0.9, 0.999), (0.8, 0.99)])
+def test_one_adam_step_is_the_formula(betas):
     K, m = 10, 6
     data = np.random.default_rng(0).integers(0, K, 200)
     rnn = R.init_rnn(K, m, sig=0.5, rng=np.random.default_rng(1))
     before = {k: v.copy() for k, v in rnn.items()}
     grads = [R.compute_grads(before, data[:25], data[1:26], np.zeros(m))]
-    R.train(rnn, data, 1, eta=0.01, optimizer="adam")
+    R.train(rnn, data, 1, eta=0.01, optimizer="adam", betas=betas)
     after_one = {k: v.copy() for k, v in rnn.items()}
     _, cache = R.forward(before, data[:25], data[1:26], np.zeros(m))
     grads.append(R.compute_grads(after_one, data[25:50], data[26:51], cache.H[-1]))
-    R.train(rnn := {k: v.copy() for k, v in before.items()}, data, 2, eta=0.01, optimizer="adam")
-    b1, b2, eps = 0.9, 0.999, 1e-8
+    R.train(rnn := {k: v.copy() for k, v in before.items()}, data, 2, eta=0.01, optimizer="adam", betas=betas)
+    (b1, b2), eps = betas, 1e-8
     for k in R.PARAMS:
         theta, mo, v = before[k], 0.0, 0.0
         for t, g in enumerate(grads, start=1):

@@ -1,0 +1,53 @@
+"""The benchmarks run and print what they promise (on tiny budgets: what they measure is not tested here)."""
+import ast
+import json
+
+import numpy as np
+import pytest
+
+import rnn_helpers as R
+from benchmarks import bench_big
+
+
+def test_the_benchmark_uses_section_5_5s_configuration():
+    nb = json.loads((R.ROOT / "notebooks" / "08_better_model.ipynb").read_text())
+    cell = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
+    big, = [node.value for node in ast.parse("".join(cell["source"])).body
+            if isinstance(node, ast.Assign) and node.targets[0].id == "BIG"]
+    assert {kw.arg: ast.literal_eval(kw.value) for kw in big.keywords} == bench_big.BETTER     # BIG = dict(...)
+
+
+def test_the_flops_of_an_update_are_its_six_dense_products():
+    K, m, B, T = 80, 256, 32, 50
+    products = [(m, m), (K, m),            # forward: W h_{t-1}, V h_t
+                (K, m), (K, m),            # backward: g_t V, dV
+                (m, m), (m, m)]            # dL/da_{t+1} W, dW
+    assert bench_big.flops_per_update(K, m, B, T) == sum(2 * T * B * r * c for r, c in products) == 825_753_600
+
+
+def test_the_streams_are_the_text_read_side_by_side():
+    data = np.arange(1000)
+    batches = bench_big.stream_batches(data, batch_size=4, seq_length=10)
+    X, Y, new = next(batches)
+    assert new and X.shape == (10, 4) and (X[:, 1] == np.arange(250, 260)).all() and (Y == X + 1).all()
+    X, _, new = next(batches)
+    assert not new and X[0, 0] == 10
+
+
+def test_the_side_by_side_benchmark_runs_and_prints(capsys, monkeypatch):
+    monkeypatch.setattr(bench_big, "BETTER", dict(bench_big.BETTER, m=16, batch_size=4, seq_length=10))
+    losses = bench_big.main(["--seconds", "1.5", "--no-torch"])
+    out = capsys.readouterr().out
+    assert "sgemm peak" in out and "GFLOP/s" in out and "of the peak" in out and "1.5 s" in out
+    (name, by_time), = losses.items()
+    assert list(by_time) == [1.5] and by_time[1.5][0] > 0 and 0 < by_time[1.5][1] < 10
+
+
+def test_pytorch_is_trained_on_the_same_batches_and_evaluated_by_the_same_evaluator():
+    pytest.importorskip("torch", reason="PyTorch is optional (never a requirement): its side of the benchmark")
+    data = np.random.default_rng(0).integers(0, 7, 3000)
+    snapshots = bench_big.train_torch(data, 7, 1.0, [0.5, 1.0], m=8, batch_size=4, seq_length=10)
+    assert list(snapshots) == [0.5, 1.0] and snapshots[1.0][0] >= snapshots[0.5][0] > 0
+    n, model = snapshots[1.0]
+    assert R.check_rnn(model) == (7, 8)
+    assert 0 < R.evaluate(model, data[:500], n_streams=1) < np.log(7) + 0.5
