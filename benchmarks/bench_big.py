@@ -24,7 +24,7 @@ import numpy as np
 import rnn_helpers as R
 
 # Section 5.5's configuration (notebooks/08_better_model.ipynb's parameters cell; a test keeps them equal).
-BETTER = dict(m=256, batch_size=32, seq_length=50, eta=0.0015, betas=(0.9, 0.99), clip=None)
+BETTER = dict(m=256, batch_size=32, seq_length=50, eta=0.005, betas=(0.9, 0.99), clip=None)
 CHECKPOINTS = (30, 60, 120, 240)
 
 
@@ -73,14 +73,13 @@ def _timed_steps(data, config, seconds, checkpoints, snapshot):
         yield X, Y, new, config.eta * (1 - elapsed / seconds)
 
 
-def train_numpy(data, K, seconds, checkpoints=CHECKPOINTS, seed=0, sig=0.01, unigram=False, **recipe):
-    """rnn_helpers' training loop on the better model's recipe: {checkpoint: (updates, model)}."""
+def train_numpy(data, K, seconds, checkpoints=CHECKPOINTS, seed=0, **recipe):
+    """rnn_helpers' training loop on the better model's recipe, started as section 5.5 starts it
+    (R.init_2025): {checkpoint: (updates, model)}."""
     recipe = {**BETTER, **recipe}
     m = recipe.pop("m")
     config = R.TrainConfig(optimizer="adam", **recipe)
-    rnn = R.init_rnn(K, m, sig=R.init_2025(K, m) if sig == "2025" else sig, rng=np.random.default_rng(seed), dtype=np.float32)
-    if unigram:
-        rnn["c"][:] = np.log((np.bincount(data, minlength=K) + 1) / (len(data) + K))
+    rnn = R.init_rnn(K, m, sig=R.init_2025(K, m), rng=np.random.default_rng(seed), dtype=np.float32)
     theta, params = R.flat_views(rnn)
     state = R.TrainState(config, hprev=np.zeros((config.batch_size, m), np.float32),
                          moments={k: {p: np.zeros_like(rnn[p]) for p in R.PARAMS} for k in ("m", "v")},

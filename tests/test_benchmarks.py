@@ -13,7 +13,7 @@ def test_the_benchmark_uses_section_5_5s_configuration():
     nb = json.loads((R.ROOT / "notebooks" / "08_better_model.ipynb").read_text())
     cell = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
     big, = [node.value for node in ast.parse("".join(cell["source"])).body
-            if isinstance(node, ast.Assign) and node.targets[0].id == "BIG"]
+            if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "BIG"]
     assert {kw.arg: ast.literal_eval(kw.value) for kw in big.keywords} == bench_big.BETTER     # BIG = dict(...)
 
 
