@@ -42,7 +42,7 @@ test: setup system
 	RNN_BUDGET_SCALE=$(RNN_BUDGET_SCALE) $(PY) -m pytest
 
 # The assignment's configuration against the min-char-rnn loop, then section 5.5's better model against
-# torch.nn.RNN (when torch is installed; never a requirement) for 240 s each: about 12 minutes.
+# torch.nn.RNN (when torch is installed; never a requirement) for 240 s each: about 10 minutes.
 bench: setup
 	$(PY) benchmarks/bench_train.py; status=$$?; $(PY) -m benchmarks.bench_big && exit $$status
 
