@@ -18,12 +18,15 @@ the two loops over time (forward and backward) are in Python.
 The machinery around the course's loop (files, checkpoints, interrupts, time budgets, progress) is in
 rnn_trainer.py; its public names are reachable from here too: `rnn_helpers.train`, `.TrainConfig`, ...
 """
+import contextlib
+import functools
 import math
 import numbers
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 ROOT = Path(__file__).resolve().parent
 PARAMS = ("U", "W", "V", "b", "c")
@@ -131,6 +134,7 @@ class Cache:
     P: np.ndarray          # P[t - 1] = p_t: (T, [B,] K)
     scale: float = 1.0     # dL/dl for each character's loss l: 1 when summed, 1/(T B) when averaged
     G: np.ndarray = None   # backward's g_t = dL/do_t: (T [B], K)
+    D: np.ndarray = None   # backward's tanh'(a_t) = 1 - h_t^2: (T, [B,] m)
     dA: np.ndarray = None  # backward's dL/da_t: (T, [B,] m)
 
 
@@ -146,9 +150,10 @@ def hidden_states(rnn, x, h0, out=None):
     U, W, b = rnn["U"], rnn["W"], rnn["b"]
     H = np.empty((len(x) + 1,) + np.shape(h0), np.result_type(W, h0)) if out is None else out
     H[0] = h0
-    H[1:] = (U.T + b)[x]                      # U x_t + b for every t: a one-hot x_t picks a column of U
+    np.add(U.T[x], b, out=H[1:])              # U x_t + b for every t: a one-hot x_t picks a column of U
+    WT = W.T
     for h_prev, a_t in zip(H[:-1], H[1:]):    # the recurrence, the only loop over time
-        a_t += h_prev.dot(W.T)                # a_t = W h_{t-1} + U x_t + b
+        a_t += h_prev.dot(WT)                 # a_t = W h_{t-1} + U x_t + b
         np.tanh(a_t, out=a_t)                 # h_t = tanh(a_t), in a_t's place
     return H
 
@@ -169,7 +174,8 @@ def forward(rnn, x, y, h0, loss="sum", reuse=None):
     softmax(P, out=P)                                            # p_t = softmax(o_t)
     L = -np.log(P.reshape(-1, K)[np.arange(x.size), y.ravel()]).sum()   # L = sum_t -log(y_t^T p_t)
     scale = 1.0 if loss == "sum" else 1.0 / x.size
-    return L * scale if scale != 1 else L, Cache(x, y, H, P, scale, *(getattr(reuse, k, None) for k in ("G", "dA")))
+    cache = Cache(x, y, H, P, scale) if reuse is None else Cache(x, y, H, P, scale, reuse.G, reuse.D, reuse.dA)
+    return L * scale if scale != 1 else L, cache
 
 
 def backward(rnn, cache, grads=None):
@@ -185,18 +191,21 @@ def backward(rnn, cache, grads=None):
     if cache.scale != 1:
         G *= cache.scale                      # the averaged loss: every g_t divided by T (B)
     np.matmul(G.T, H[1:].reshape(-1, m), out=grads["V"])                # dL/dV = sum_t g_t^T h_t^T
-    np.sum(G, axis=0, out=grads["c"])         # dL/dc = sum_t g_t
+    G.sum(axis=0, out=grads["c"])             # dL/dc = sum_t g_t
 
+    D = cache.D = _reused(cache, "D", H[1:].shape, P.dtype)
+    np.multiply(H[1:], H[1:], out=D)
+    np.subtract(1, D, out=D)                  # tanh'(a_t) = 1 - h_t^2, every t at once
     dA = cache.dA = _reused(cache, "dA", H[1:].shape, P.dtype)
     np.matmul(G, V, out=dA.reshape(-1, m))    # dL/dh_t from o_t alone: g_t V; made dL/da_t below
-    dA[-1] *= 1 - H[-1] * H[-1]               # tanh'(a_T) = 1 - h_T^2; nothing comes back from a_{T+1}
-    for da_t, da_next, h_t in zip(dA[-2::-1], dA[::-1], H[-2:0:-1]):   # back through time, t = T-1..1
+    dA[-1] *= D[-1]                           # nothing comes back from a_{T+1}
+    for da_t, da_next, d_t in zip(dA[-2::-1], dA[::-1], D[-2::-1]):   # back through time, t = T-1..1
         da_t += da_next.dot(W)                # dL/dh_t = g_t V + dL/da_{t+1} W
-        da_t *= 1 - h_t * h_t                 # dL/da_t = dL/dh_t diag(1 - h_t^2)
+        da_t *= d_t                           # dL/da_t = dL/dh_t diag(1 - h_t^2)
 
     dA = dA.reshape(-1, m)
     np.matmul(dA.T, H[:-1].reshape(-1, m), out=grads["W"])             # dL/dW = sum_t da_t^T h_{t-1}^T
-    np.sum(dA, axis=0, out=grads["b"])                                 # dL/db = sum_t da_t
+    dA.sum(axis=0, out=grads["b"])                                     # dL/db = sum_t da_t
     np.matmul(dA.T, one_hot(x.reshape(-1), K, dA.dtype), out=grads["U"])  # dL/dU = sum_t da_t^T x_t^T
     return grads
 
@@ -229,8 +238,41 @@ def gradient_through_time(rnn, x, y, h0):
     return norms
 
 
+# ---- BLAS threads ----------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def blas_threads(n):
+    """Within it, NumPy's BLAS uses at most n threads (as before, after it)."""
+    libs = [lib for lib in _blas().lib_controllers]
+    before = [lib.get_num_threads() for lib in libs]
+    for lib in libs:
+        lib.set_num_threads(n)
+    try:
+        yield
+    finally:
+        for lib, k in zip(libs, before):
+            lib.set_num_threads(k)
+
+
+def one_blas_thread(f):
+    """f with BLAS limited to one thread. Its products are of vectors or a few rows, too small to share:
+    a second thread only waits, and beside another process whose BLAS threads wait too, both crawl
+    (a complex-step derivative: 0.5 ms alone, 106 ms with two threads each; see docs/speed.md)."""
+    @functools.wraps(f)
+    def limited(*args, **kwargs):
+        with blas_threads(1):
+            return f(*args, **kwargs)
+    return limited
+
+
+@functools.cache
+def _blas():
+    return ThreadpoolController().select(user_api="blas")
+
+
 # ---- Gradient checks -------------------------------------------------------------------------
 
+@one_blas_thread
 def compute_grads_num(rnn, x, y, h0, h=1e-4, loss="sum", entries=None, rng=None):
     """Central differences (the course's ComputeGradsNum), on a float64 copy of the model (in float32
     the differences would drown in rounding). entries: None for every entry of every parameter, or n
@@ -248,6 +290,7 @@ def compute_grads_num(rnn, x, y, h0, h=1e-4, loss="sum", entries=None, rng=None)
     return _entrywise(rnn, central, entries, rng)
 
 
+@one_blas_thread
 def compute_grads_complex(rnn, x, y, h0, h=1e-20, loss="sum", entries=None, rng=None):
     """Complex-step derivatives: dL/dθ = Im L(θ + i h) / h, exact to rounding (no subtraction).
     entries, rng: as for compute_grads_num."""
@@ -317,6 +360,7 @@ def relative_error(ga, gn):
 
 # ---- Synthesis -------------------------------------------------------------------------------
 
+@one_blas_thread
 def synthesize(rnn, h0, x0, n, rng, temperature=1.0, top_p=1.0):
     """n character indices, an int array (n,), sampled one at a time, each fed back as the next input.
 
@@ -417,7 +461,7 @@ def training_loop(theta, params, steps, config, state):
     smooth, cache = state.smooth_loss[-1] if state.update else None, None
     for X, Y, eta in steps:
         loss, cache = forward(params, X, Y, state.hprev, config.loss, reuse=cache)
-        if not np.isfinite(loss):
+        if not math.isfinite(loss):
             raise FloatingPointError(f"The loss became {loss} at update {state.update + 1}")
         smooth = float(loss) if smooth is None else 0.999 * smooth + 0.001 * float(loss)
         if smooth < state.best_smooth_loss:      # theta gave this loss: the best model so far, and
@@ -426,7 +470,7 @@ def training_loop(theta, params, steps, config, state):
             state.best_h, state.best_x = np.array(stream0(state.hprev)), int(X.flat[0])
         backward(params, cache, grads)
         if config.clip:
-            np.clip(grad, -config.clip, config.clip, out=grad)
+            grad.clip(-config.clip, config.clip, out=grad)
         optimizer_step(theta, grad, moments, state.update + 1, eta, config.eps, config.betas)
         state.update, state.hprev = state.update + 1, cache.H[-1].copy()   # the next pass overwrites H
         yield smooth

@@ -320,11 +320,15 @@ def train(rnn, data, n_updates, config=None, *, state=None, rng=None, validation
                 interrupt.in_hook = True
                 hook(state.update + 1, rnn | params, R.stream0(state.hprev), int(X.flat[0]), state)
                 interrupt.in_hook = False
+            threads.before_update()
             yield X, Y, _learning_rate(config, done, n_updates, elapsed)
 
-    with _deferred_interrupt() as interrupt, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    threads = _ThreadChooser(config.batch_size)
+    with _deferred_interrupt() as interrupt, np.errstate(over="ignore", invalid="ignore", divide="ignore"), \
+            R.blas_threads(threads.count):
         try:
             for smooth in R.training_loop(theta, params, steps(), config, state):
+                threads.after_update()
                 history[state.update - 1] = smooth
                 state.step += 1
                 elapsed = time.perf_counter() - start
@@ -348,7 +352,8 @@ def train(rnn, data, n_updates, config=None, *, state=None, rng=None, validation
             if bar is not None:
                 if state.update > first:
                     _show_progress(bar, state.update - first, time.perf_counter() - start,
-                                   state.per_character(state.smooth_loss[-1]), last=True)
+                                   state.per_character(state.smooth_loss[-1]), last=True,
+                                   complete=state.update - first == n_updates)
                 bar.close()
         if validation is not None and state.update and (not val_loss or val_loss[-1][0] != state.update):
             val_loss.append((state.update, evaluate(rnn, validation, R.stream0(state.hprev)), state.wall_time))
@@ -360,6 +365,7 @@ def train(rnn, data, n_updates, config=None, *, state=None, rng=None, validation
     return state
 
 
+@R.one_blas_thread
 def evaluate(rnn, data, h0=None, n_streams=64):
     """Mean loss in nats per character of predicting data[1:] from data[:-1] (data: (N,) indices).
     The text is read as n_streams contiguous streams side by side, so that the whole held-out text
@@ -381,6 +387,46 @@ def evaluate(rnn, data, h0=None, n_streams=64):
     idx = np.arange(n_streams) * L + np.arange(L)[:, None]
     loss, _ = R.forward(rnn, data[idx], data[idx + 1], np.tile(h0.astype(rnn["W"].dtype), (n_streams, 1)))
     return float(loss) / idx.size
+
+
+class _ThreadChooser:
+    """The BLAS threads of train's updates. One for batch_size 1: its products are vectors, which a
+    second thread only slows. Mini-batches are faster with all threads alone (section 5.5's model: 9
+    against 13 ms an update) but 10-40x slower beside another process whose BLAS threads wait for work
+    too; so train now and then times a few updates with the other count and keeps the faster. (The
+    count changes no result: see test_training.py.)"""
+    TRIAL = 4                                 # updates timed with the other count; the first not counted
+
+    def __init__(self, batch_size):
+        most = max([lib.get_num_threads() for lib in R._blas().lib_controllers], default=1)
+        self.counts = [1] if batch_size == 1 or most == 1 else [most, 1]
+        self.count, self.every, self.left, self.recent, self.trial = self.counts[0], 25, 25, [], None
+
+    def before_update(self):
+        if len(self.counts) > 1 and self.left == 0 and self.trial is None:
+            self.trial = []
+            self._use(self.counts[self.counts[0] == self.count])
+        self.started = time.perf_counter()
+
+    def after_update(self):
+        seconds = time.perf_counter() - self.started
+        if self.trial is None:
+            slow = len(self.recent) == self.TRIAL and seconds > 3 * np.mean(self.recent)
+            self.recent = (self.recent + [seconds])[-self.TRIAL:]
+            self.left = 0 if slow else max(0, self.left - 1)           # a sudden slowdown: try now
+            return
+        self.trial.append(seconds)
+        usual = np.mean(self.recent)
+        if len(self.trial) == self.TRIAL or self.trial[-1] > 3 * usual:        # done, or hopeless
+            trial_count, faster = self.count, np.mean(self.trial[1:] or self.trial) < usual
+            self._use(trial_count if faster else self.counts[self.counts[0] == trial_count])
+            self.every = 25 if faster else min(400, 2 * self.every)
+            self.left, self.trial, self.recent = self.every, None, [] if faster else self.recent
+
+    def _use(self, n):
+        self.count = n
+        for lib in R._blas().lib_controllers:
+            lib.set_num_threads(n)
 
 
 def _new_state(rnn, config, reading, ind_to_char, rng):
@@ -406,8 +452,11 @@ def _next_sequences(state, data, reading):
         state.hprev = np.zeros_like(state.hprev)
     state.e = i * T
     starts = state.order[chunk_round * B:(chunk_round + 1) * B] * reading.C + state.e
-    seq = data[starts + np.arange(T + 1)[:, None]]            # (T + 1, B): one column per stream
-    return (seq[:-1, 0], seq[1:, 0]) if B == 1 else (seq[:-1], seq[1:])
+    if B == 1:
+        seq = data[starts[0]:starts[0] + T + 1]
+    else:
+        seq = data[starts + np.arange(T + 1)[:, None]]        # (T + 1, B): one column per stream
+    return seq[:-1], seq[1:]
 
 
 def _epoch_order(reading, config, rng):
@@ -480,12 +529,15 @@ def _progress_bar(n_updates, time_budget):
     return tqdm(total=n_updates, unit="upd", desc="updates", mininterval=0.5)
 
 
-def _show_progress(bar, done, elapsed, loss_per_character, last=False):
+def _show_progress(bar, done, elapsed, loss_per_character, last=False, complete=False):
     """Every 100 updates of this call, and at its end: move the bar (updates, or seconds of the
-    budget) and show the smooth loss per character."""
+    budget, full when every update planned was made) and show the smooth loss per character."""
     if done % 100 and not last:
         return
-    bar.update((min(round(elapsed), bar.total) if bar.unit == "s" else done) - bar.n)
+    if complete and bar.unit == "s":
+        bar.total = max(1, round(elapsed))       # the run ended before its budget: full, at its own time
+    seconds = bar.total if complete else min(round(elapsed), bar.total)
+    bar.update((seconds if bar.unit == "s" else done) - bar.n)
     bar.set_postfix_str(f"loss {loss_per_character:.3f} nats/char", refresh=False)
 
 
