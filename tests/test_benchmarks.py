@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import rnn_helpers as R
-from benchmarks import bench_big
+from benchmarks import bench_big, bench_train
 
 
 def test_the_benchmark_uses_section_5_5s_configuration():
@@ -51,3 +51,18 @@ def test_pytorch_is_trained_on_the_same_batches_and_evaluated_by_the_same_evalua
     n, model = snapshots[1.0]
     assert R.check_rnn(model) == (7, 8)
     assert 0 < R.evaluate(model, data[:500], n_streams=1) < np.log(7) + 0.5
+
+
+def test_the_headline_alternates_the_loops_and_takes_the_median_of_the_rounds_ratios(monkeypatch, capsys):
+    monkeypatch.setattr(bench_train, "UPDATES", {"ours": 300, bench_train.BASELINE: 60})
+    monkeypatch.setattr(bench_train, "ROUNDS", 3)
+    order, now = [], [0.0]
+    cost = {"ours": [0.03, 0.03, 0.06], bench_train.BASELINE: [0.06, 0.06, 0.06]}    # seconds per run, by round
+    runs = {name: (lambda n, name=name: order.append(name) or now.__setitem__(0, now[0] + cost[name][
+        sum(o == name for o in order[:-1]) // bench_train.ALTERNATIONS])) for name in cost}
+    speeds = bench_train.rounds(runs, clock=lambda: now[0])
+    assert order[:4] == ["ours", bench_train.BASELINE] * 2                     # alternated, not one block each
+    assert speeds["ours"] == pytest.approx([10_000, 10_000, 5_000]) and speeds[bench_train.BASELINE] == pytest.approx([1_000] * 3)
+    speeds["rnn_helpers.train, float32"] = speeds.pop("ours")
+    assert bench_train.table(speeds, "title") == pytest.approx(10)            # the median of 10, 10 and 5
+    assert "title" in capsys.readouterr().out
