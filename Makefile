@@ -26,7 +26,7 @@ SETTINGS := HANDOUT AUTHOR RNN_BUDGET_SCALE RNN_CORPUS RNN_RUNS RNN_HANDOUT PYTH
 UNKNOWN  := $(strip $(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $(v))),$(filter-out $(SETTINGS),$(v)))))
 $(if $(UNKNOWN),$(error Unknown setting $(UNKNOWN): make knows $(SETTINGS) (upper case, e.g. make report HANDOUT=2025)))
 
-.PHONY: report committed test bench lab corpus setup system clean
+.PHONY: report committed test check bench lab corpus setup system clean
 
 # The report of the corpus (and handout) in report/build/<corpus>[-2025]/, printed at the end; tracked
 # files are never touched. The build checks the settings, the corpus and the fonts first (report/preflight.py).
@@ -41,8 +41,14 @@ committed: setup system
 test: setup system
 	RNN_BUDGET_SCALE=$(RNN_BUDGET_SCALE) $(PY) -m pytest
 
-# The assignment's configuration against the min-char-rnn loop, then section 5.5's better model against
-# torch.nn.RNN (when torch is installed; never a requirement) for 240 s each: about 10 minutes.
+# Under a minute, after an edit of rnn_helpers.py: the math, gradient checks, training, synthesis,
+# checkpoints and bad input (the tests marked quick); no report is built.
+check: setup
+	$(PY) -m pytest -m quick
+
+# The assignment's configuration against the min-char-rnn loop (CPU time, one BLAS thread), then section
+# 5.5's better model against torch.nn.RNN (when torch is installed; never a requirement) for 240 s each:
+# about 10 minutes.
 bench: setup
 	$(PY) benchmarks/bench_train.py; status=$$?; $(PY) -m benchmarks.bench_big && exit $$status
 

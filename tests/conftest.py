@@ -7,7 +7,23 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 
+import builds
 import rnn_helpers as R
+
+
+def pytest_collection_finish(session):
+    """Start the report builds that the selected tests read (tests/builds.py), in the background."""
+    wanted = {}
+    for item in session.items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        for fixture, kind in (("report", "report"), ("built", "user_text")):
+            if fixture in getattr(item, "fixturenames", ()) and fixture in params:
+                wanted[(kind, params[fixture])] = True
+    builds.start(wanted)
+
+
+def pytest_unconfigure(config):
+    builds.stop()
 
 
 @pytest.fixture

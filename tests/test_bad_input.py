@@ -8,6 +8,8 @@ import pytest
 import rnn_helpers as R
 import rnn_trainer
 
+pytestmark = pytest.mark.quick                   # `make check`
+
 DATA = np.arange(5).repeat(100)
 
 

@@ -8,6 +8,8 @@ import pytest
 
 import rnn_helpers as R
 
+pytestmark = pytest.mark.quick                   # `make check`
+
 
 def test_checkpoint_round_trip(tmp_path, small_run):
     rnn, state, _ = small_run(25, checkpoint=tmp_path / "ck.npz")

@@ -6,6 +6,8 @@ import pytest
 
 import rnn_helpers as R
 
+pytestmark = pytest.mark.quick                   # `make check`
+
 
 def the_book():
     """goblet_book.txt where a user or CI keeps it: $RNN_CORPUS, data/, or beside the checkout."""

@@ -6,6 +6,8 @@ import pytest
 
 import rnn_helpers as R
 
+pytestmark = pytest.mark.quick                   # `make check`
+
 TOL = R.GRADIENT_TOLERANCES
 
 

@@ -12,6 +12,7 @@ import sys
 import numpy as np
 import pytest
 
+import builds
 import nbformat
 import rnn_helpers as R
 from report import build, findings, render, runs
@@ -42,14 +43,11 @@ class Report:
 
 
 @pytest.fixture(scope="module", params=list(HANDOUTS))
-def report(request, tmp_path_factory, pdftotext):
-    tmp = tmp_path_factory.mktemp(f"report-{request.param}")
-    env = {"RNN_BUDGET_SCALE": "0.1"} | os.environ | {"RNN_RUNS": str(tmp / "runs"), "RNN_HANDOUT": request.param}
-    done = subprocess.run([sys.executable, "-m", "report.build", "--out", str(tmp / "report"),
-                           "--notebooks-out", str(tmp / "notebooks"), "--author", "Test Author"],
-                          env=env, capture_output=True, text=True, timeout=2400, cwd=R.ROOT)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return Report(tmp, HANDOUTS[request.param], done.stdout + done.stderr, pdftotext)
+def report(request, pdftotext):
+    """The report of this machine's corpus for a handout, built in the background (tests/builds.py)."""
+    build = builds.result("report", request.param)
+    assert build.done.returncode == 0, build.done.stdout + build.done.stderr
+    return Report(build.tmp, HANDOUTS[request.param], build.done.stdout + build.done.stderr, pdftotext)
 
 
 def visible_text(page):

@@ -17,6 +17,8 @@ import pytest
 import rnn_helpers as R
 import rnn_trainer
 
+pytestmark = pytest.mark.quick                   # `make check`
+
 K, M = 8, 6
 DATA = np.random.default_rng(0).integers(0, K, 3000)
 VOCAB = dict(enumerate("abcdefgh"))

@@ -4,6 +4,8 @@ import pytest
 
 import rnn_helpers as R
 
+pytestmark = pytest.mark.quick                   # `make check`
+
 
 def constant_model(p):
     """A model whose every p_t is p: with U = W = V = 0, h_t = 0 and p_t = softmax(c)."""

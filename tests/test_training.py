@@ -5,6 +5,8 @@ import pytest
 
 import rnn_helpers as R
 
+pytestmark = pytest.mark.quick                   # `make check`
+
 
 def test_one_adagrad_step_is_the_formula():
     K, m = 10, 6
@@ -217,6 +219,9 @@ def test_the_progress_bar_counts_this_calls_updates_or_seconds(capsys):
     R.train(R.init_rnn(8, 6, rng=np.random.default_rng(1)), data, 10**9, time_budget=1.0, progress=True)
     bar = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
     assert "/1 s" in bar and "nats/char" in bar and "1000000000" not in bar
+    R.train(R.init_rnn(8, 6, rng=np.random.default_rng(1)), data, 50, time_budget=1000, progress=True)
+    bar = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
+    assert "100%" in bar and "1/1 s" in bar                      # every update planned was made: full
 
 
 def test_adam_on_the_averaged_loss_without_clipping_is_the_formula():

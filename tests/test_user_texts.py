@@ -6,40 +6,27 @@ to the book, and no number outside its possible range unless the report says tha
 wrong. (A text too short or with characters no font has is refused at once: test_build.py.)"""
 import html
 import math
-import os
 import re
-import subprocess
-import sys
 from types import SimpleNamespace
 
 import pytest
 
-import corpora
-import rnn_helpers as R
+import builds
 from report.findings import WENT_WRONG
 from report.render import with_symbols
 
 pytestmark = pytest.mark.user_texts              # `pytest -m "not user_texts"`: a quick run without them
 
-KINDS = {"python-code": corpora.code, "german-and-chinese": corpora.german_and_chinese}
-SCALE = "0.05"                                   # notebooks 5 to 8's time budgets, as a share of the report's
 
-
-@pytest.fixture(scope="module", params=list(KINDS))
-def built(request, tmp_path_factory, pdftotext):
-    tmp = tmp_path_factory.mktemp(request.param)
-    text = KINDS[request.param]()
-    corpus = tmp / f"{request.param}.txt"
-    corpus.write_text(text, encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("RNN_")}
-    env |= dict(RNN_CORPUS=str(corpus), RNN_RUNS=str(tmp / "runs"), RNN_BUDGET_SCALE=SCALE, RNN_HANDOUT="2017")
-    done = subprocess.run([sys.executable, "-m", "report.build", "--out", str(tmp / "out"), "--author", "Test"],
-                          env=env, capture_output=True, text=True, timeout=1800, cwd=R.ROOT)
-    assert done.returncode == 0, done.stdout + done.stderr
-    page = (tmp / "out" / "report.html").read_text(encoding="utf-8")
+@pytest.fixture(scope="module", params=list(builds.USER_TEXTS))
+def built(request, pdftotext):
+    """The report of a user's text, built in the background (tests/builds.py)."""
+    build = builds.result("user_text", request.param)
+    assert build.done.returncode == 0, build.done.stdout + build.done.stderr
+    page = (build.tmp / "report" / "report.html").read_text(encoding="utf-8")
     visible = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style)\b.*?</\1>", "", page, flags=re.S)))
-    return SimpleNamespace(text=text, K=len(set(text)), pdf=pdftotext(tmp / "out" / "report.pdf"), visible=visible,
-                           log=done.stdout + done.stderr)
+    return SimpleNamespace(text=build.text, K=len(set(build.text)), pdf=pdftotext(build.tmp / "report" / "report.pdf"),
+                           visible=visible, log=build.done.stdout + build.done.stderr)
 
 
 def paragraphs(text):
