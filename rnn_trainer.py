@@ -320,7 +320,8 @@ def train(rnn, data, n_updates, config=None, *, state=None, rng=None, validation
                 interrupt.in_hook = True
                 hook(state.update + 1, rnn | params, R.stream0(state.hprev), int(X.flat[0]), state)
                 interrupt.in_hook = False
-            threads.before_update()
+            if threads.choosing:
+                threads.before_update()
             yield X, Y, _learning_rate(config, done, n_updates, elapsed)
 
     threads = _ThreadChooser(config.batch_size)
@@ -328,7 +329,8 @@ def train(rnn, data, n_updates, config=None, *, state=None, rng=None, validation
             R.blas_threads(threads.count):
         try:
             for smooth in R.training_loop(theta, params, steps(), config, state):
-                threads.after_update()
+                if threads.choosing:
+                    threads.after_update()
                 history[state.update - 1] = smooth
                 state.step += 1
                 elapsed = time.perf_counter() - start
@@ -400,10 +402,11 @@ class _ThreadChooser:
     def __init__(self, batch_size):
         most = max([lib.get_num_threads() for lib in R._blas().lib_controllers], default=1)
         self.counts = [1] if batch_size == 1 or most == 1 else [most, 1]
+        self.choosing = len(self.counts) > 1
         self.count, self.every, self.left, self.recent, self.trial = self.counts[0], 25, 25, [], None
 
     def before_update(self):
-        if len(self.counts) > 1 and self.left == 0 and self.trial is None:
+        if self.left == 0 and self.trial is None:
             self.trial = []
             self._use(self.counts[self.counts[0] == self.count])
         self.started = time.perf_counter()
@@ -411,14 +414,15 @@ class _ThreadChooser:
     def after_update(self):
         seconds = time.perf_counter() - self.started
         if self.trial is None:
-            slow = len(self.recent) == self.TRIAL and seconds > 3 * np.mean(self.recent)
+            slow = len(self.recent) == self.TRIAL and seconds > 3 * sum(self.recent) / self.TRIAL
             self.recent = (self.recent + [seconds])[-self.TRIAL:]
             self.left = 0 if slow else max(0, self.left - 1)           # a sudden slowdown: try now
             return
         self.trial.append(seconds)
-        usual = np.mean(self.recent)
+        usual = sum(self.recent) / len(self.recent)
         if len(self.trial) == self.TRIAL or self.trial[-1] > 3 * usual:        # done, or hopeless
-            trial_count, faster = self.count, np.mean(self.trial[1:] or self.trial) < usual
+            timed = self.trial[1:] or self.trial
+            trial_count, faster = self.count, sum(timed) / len(timed) < usual
             self._use(trial_count if faster else self.counts[self.counts[0] == trial_count])
             self.every = 25 if faster else min(400, 2 * self.every)
             self.left, self.trial, self.recent = self.every, None, [] if faster else self.recent

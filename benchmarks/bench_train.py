@@ -3,8 +3,8 @@
 Both run the assignment's configuration (m = 100, seq_length = 25, eta = 0.1, batch 1) on the same
 corpus in one process. The headline is measured in CPU time with one BLAS thread: a second thread
 slows the baseline's (100, 1) products far more than ours, so wall time with the default threads
-flatters the ratio and would hide a regression of our loop. Each round alternates the two ten times
-in short runs (the machine's speed drifts from minute to minute); the ratio is the median of the
+flatters the ratio and would hide a regression of our loop. Each round alternates the two five times
+in runs of a quarter of a second or so (the machine's speed drifts from minute to minute); the ratio is the median of the
 rounds' ratios. Target: train at least TARGET times the baseline. Wall time with the default BLAS
 threads is printed beside it, labelled. Then characters per second with mini-batches, and, if PyTorch
 happens to be importable, its autograd on the assignment's configuration. Run it with `make bench`.
@@ -18,8 +18,8 @@ import numpy as np
 import rnn_helpers as R
 from benchmarks.minchar import train_baseline
 
-ROUNDS, ALTERNATIONS, TARGET = 7, 10, 5.5
-UPDATES = {"rnn_helpers.train, float32": 300, "rnn_helpers.train, float64": 300, "min-char-rnn, float64": 60}
+ROUNDS, ALTERNATIONS, TARGET = 7, 5, 5.5
+UPDATES = {"rnn_helpers.train, float32": 1000, "rnn_helpers.train, float64": 1000, "min-char-rnn, float64": 200}
 BASELINE = "min-char-rnn, float64"
 BATCH_SIZES, BATCH_SECONDS = (1, 8, 32, 64), 3.0
 
