@@ -539,7 +539,7 @@ def _show_progress(bar, done, elapsed, loss_per_character, last=False, complete=
     if done % 100 and not last:
         return
     if complete and bar.unit == "s":
-        bar.total = max(1, round(elapsed))       # the run ended before its budget: full, at its own time
+        bar.reset(total=max(1, round(elapsed)))  # the run ended before its budget: full, at its own time
     seconds = bar.total if complete else min(round(elapsed), bar.total)
     bar.update((seconds if bar.unit == "s" else done) - bar.n)
     bar.set_postfix_str(f"loss {loss_per_character:.3f} nats/char", refresh=False)
