@@ -16,17 +16,16 @@ int array (T,), or (T, B). What does not depend on the recurrence is computed fo
 the two loops over time (forward and backward) are in Python.
 
 The machinery around the course's loop (files, checkpoints, interrupts, time budgets, progress) is in
-rnn_trainer.py; its public names are reachable from here too: `rnn_helpers.train`, `.TrainConfig`, ...
+rnn_trainer.py, which imports this module: `from rnn_trainer import train, TrainConfig, evaluate`.
 """
-import contextlib
-import functools
 import math
 import numbers
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
+
+from blas import one_blas_thread
 
 ROOT = Path(__file__).resolve().parent
 PARAMS = ("U", "W", "V", "b", "c")
@@ -236,38 +235,6 @@ def gradient_through_time(rnn, x, y, h0):
         norms[k] = np.linalg.norm(g)
         g = (g * (1 - H[-1 - k] ** 2)).dot(W)    # dL_T/dh_{t-1} = dL_T/dh_t diag(1 - h_t^2) W, t = T - k
     return norms
-
-
-# ---- BLAS threads ----------------------------------------------------------------------------
-
-@contextlib.contextmanager
-def blas_threads(n):
-    """Within it, NumPy's BLAS uses at most n threads (as before, after it)."""
-    libs = [lib for lib in _blas().lib_controllers]
-    before = [lib.get_num_threads() for lib in libs]
-    for lib in libs:
-        lib.set_num_threads(n)
-    try:
-        yield
-    finally:
-        for lib, k in zip(libs, before):
-            lib.set_num_threads(k)
-
-
-def one_blas_thread(f):
-    """f with BLAS limited to one thread. Its products are of vectors or a few rows, too small to share:
-    a second thread only waits, and beside another process whose BLAS threads wait too, both crawl
-    (a complex-step derivative: 0.5 ms alone, 106 ms with two threads each; see docs/speed.md)."""
-    @functools.wraps(f)
-    def limited(*args, **kwargs):
-        with blas_threads(1):
-            return f(*args, **kwargs)
-    return limited
-
-
-@functools.cache
-def _blas():
-    return ThreadpoolController().select(user_api="blas")
 
 
 # ---- Gradient checks -------------------------------------------------------------------------
@@ -535,10 +502,3 @@ def check_positive(name, value):
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not 0 < value < math.inf:
         raise ValueError(f"{name} must be a finite number > 0, got {value!r}.")
     return float(value)
-
-
-def __getattr__(name):                   # rnn_trainer's public names as rnn_helpers.<name>
-    import rnn_trainer
-    if name in rnn_trainer.__all__:
-        return getattr(rnn_trainer, name)
-    raise AttributeError(f"module 'rnn_helpers' has no attribute {name!r}")

@@ -3,8 +3,8 @@ from, how it is read (streams, random chunks, epochs), time budgets and a decayi
 held-out validation, progress, interrupts, and the files a run reads and writes (model files and
 resumable checkpoints, written atomically). Every function checks its inputs at the door.
 
-`train(rnn, data, n_updates, ...)` is the entry point; rnn_helpers re-exports it and every public name
-here (`rnn_helpers.train`, `rnn_helpers.TrainConfig`, ...).
+`train(rnn, data, n_updates, ...)` is the entry point. This module imports rnn_helpers, never the
+other way round.
 """
 import dataclasses
 import functools
@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+import blas
 import rnn_helpers as R
 from rnn_helpers import PARAMS, ROOT
 
@@ -326,7 +327,7 @@ def train(rnn, data, n_updates, config=None, *, state=None, rng=None, validation
 
     threads = _ThreadChooser(config.batch_size)
     with _deferred_interrupt() as interrupt, np.errstate(over="ignore", invalid="ignore", divide="ignore"), \
-            R.blas_threads(threads.count):
+            blas.blas_threads(threads.count):
         try:
             for smooth in R.training_loop(theta, params, steps(), config, state):
                 if threads.choosing:
@@ -367,7 +368,7 @@ def train(rnn, data, n_updates, config=None, *, state=None, rng=None, validation
     return state
 
 
-@R.one_blas_thread
+@blas.one_blas_thread
 def evaluate(rnn, data, h0=None, n_streams=64):
     """Mean loss in nats per character of predicting data[1:] from data[:-1] (data: (N,) indices).
     The text is read as n_streams contiguous streams side by side, so that the whole held-out text
@@ -400,7 +401,7 @@ class _ThreadChooser:
     TRIAL = 4                                 # updates timed with the other count; the first not counted
 
     def __init__(self, batch_size):
-        most = max([lib.get_num_threads() for lib in R._blas().lib_controllers], default=1)
+        most = blas.threads_now()
         self.counts = [1] if batch_size == 1 or most == 1 else [most, 1]
         self.choosing = len(self.counts) > 1
         self.count, self.every, self.left, self.recent, self.trial = self.counts[0], 25, 25, [], None
@@ -429,8 +430,7 @@ class _ThreadChooser:
 
     def _use(self, n):
         self.count = n
-        for lib in R._blas().lib_controllers:
-            lib.set_num_threads(n)
+        blas.set_threads(n)
 
 
 def _new_state(rnn, config, reading, ind_to_char, rng):

@@ -15,7 +15,9 @@ import time
 
 import numpy as np
 
+import blas
 import rnn_helpers as R
+import rnn_trainer as trainer
 from benchmarks.minchar import train_baseline
 
 ROUNDS, ALTERNATIONS, TARGET = 7, 5, 5.5
@@ -27,7 +29,7 @@ BATCH_SIZES, BATCH_SECONDS = (1, 8, 32, 64), 3.0
 def runs(data, K):
     """name: a function that trains for n updates from the same initial weights."""
     def ours(dtype):
-        return lambda n: R.train(R.init_rnn(K, 100, rng=np.random.default_rng(0), dtype=dtype), data, n)
+        return lambda n: trainer.train(R.init_rnn(K, 100, rng=np.random.default_rng(0), dtype=dtype), data, n)
     return {"rnn_helpers.train, float32": ours(np.float32), "rnn_helpers.train, float64": ours(np.float64),
             BASELINE: lambda n: train_baseline(data, K, n)}
 
@@ -60,21 +62,21 @@ def table(speeds, title):
 
 
 def main():
-    text, corpus, char_to_ind, _ = R.load_corpus()
+    text, corpus, char_to_ind, _ = trainer.load_corpus()
     data, K = R.encode(text, char_to_ind), len(char_to_ind)
     print(f"corpus {corpus['name']}: {len(data):,} characters, K = {K}; m = 100, seq_length = 25")
     functions = runs(data, K)
-    with R.blas_threads(1):
+    with blas.blas_threads(1):
         ratio = table(rounds(functions, time.process_time), "CPU time, one BLAS thread (the headline):")
-    threads = max(lib.get_num_threads() for lib in R._blas().lib_controllers)
+    threads = blas.threads_now()
     table(rounds(functions, time.perf_counter), f"wall time, the default {threads} BLAS threads (for comparison only):")
     verdict = "meets" if ratio >= TARGET else "MISSES"
     print(f"\ntrain (float32) / min-char-rnn in CPU time, one BLAS thread = {ratio:.2f}: {verdict} the target of {TARGET:g}")
 
     print(f"\nmini-batches (m = 100, seq_length = 25, AdaGrad, float32, {BATCH_SECONDS:g} s each, wall time):")
     for B in BATCH_SIZES:
-        state = R.train(R.init_rnn(K, 100, rng=np.random.default_rng(0), dtype=np.float32), data, 10**9,
-                        batch_size=B, time_budget=BATCH_SECONDS)
+        state = trainer.train(R.init_rnn(K, 100, rng=np.random.default_rng(0), dtype=np.float32), data, 10**9,
+                              batch_size=B, time_budget=BATCH_SECONDS)
         print(f"  B = {B:2d}: {state.update * state.characters_per_update / state.wall_time:9,.0f} characters/s "
               f"({state.updates_per_second:,.0f} updates/s)")
     torch_updates_per_second(data, K)

@@ -3,26 +3,28 @@ evaluation), and for mini-batches the count that is faster now, which changes no
 import numpy as np
 import pytest
 
+import blas
 import rnn_helpers as R
+import rnn_trainer as trainer
 import rnn_trainer
 
 pytestmark = pytest.mark.quick
 
 
 def blas_threads_now():
-    return [lib.get_num_threads() for lib in R._blas().lib_controllers]
+    return [lib.get_num_threads() for lib in blas.libraries()]
 
 
 @pytest.fixture
 def two_threads():
-    if not R._blas().lib_controllers:
+    if not blas.libraries():
         pytest.fail("threadpoolctl finds no BLAS in NumPy: the thread control would do nothing")
-    with R.blas_threads(2):
+    with blas.blas_threads(2):
         yield
 
 
 def test_blas_threads_sets_the_count_and_restores_it(two_threads):
-    with R.blas_threads(1):
+    with blas.blas_threads(1):
         assert blas_threads_now() == [1] * len(blas_threads_now())
     assert set(blas_threads_now()) == {2}
 
@@ -45,7 +47,7 @@ def test_batch_one_training_and_evaluation_use_one_thread(two_threads, monkeypat
     real_forward = R.forward
     monkeypatch.setattr(R, "forward", lambda *a, **k: seen.append(blas_threads_now()) or real_forward(*a, **k))
     data = np.random.default_rng(0).integers(0, 6, 500)
-    R.train(R.init_rnn(6, 8, rng=np.random.default_rng(1)), data, 30, validation=data[:100], validate_every=10)
+    trainer.train(R.init_rnn(6, 8, rng=np.random.default_rng(1)), data, 30, validation=data[:100], validate_every=10)
     assert len(seen) > 30 and all(set(s) == {1} for s in seen)
     assert set(blas_threads_now()) == {2}
 
@@ -54,9 +56,9 @@ def test_the_thread_count_changes_no_result_of_mini_batch_training():
     data = np.random.default_rng(0).integers(0, 30, 20_000)
     results = []
     for n in (1, 2):
-        with R.blas_threads(n):
+        with blas.blas_threads(n):
             rnn = R.init_rnn(30, 128, rng=np.random.default_rng(1), dtype=np.float32)
-            state = R.train(rnn, data, 20, batch_size=32, seq_length=20, optimizer="adam", eta=0.01)
+            state = trainer.train(rnn, data, 20, batch_size=32, seq_length=20, optimizer="adam", eta=0.01)
         results.append(b"".join(rnn[k].tobytes() for k in R.PARAMS) + state.smooth_loss.tobytes())
     assert results[0] == results[1]
 
