@@ -5,7 +5,7 @@ mini-batches -- the training text cut into B streams read side by side, tau char
 hidden state carried on -- with the same Adam, learning-rate schedule (linear decay to 0 over the
 wall-time budget) and clipping, for the same wall time. Each run's parameters are copied at 30, 60,
 120 and 240 s of training (the copies are not timed) and every copy is then measured by one evaluator,
-R.evaluate in float64, read sequentially from h = 0 over the held-out 5 % of the text.
+trainer.evaluate in float64, read sequentially from h = 0 over the held-out 5 % of the text.
 
 It prints this machine's single-precision GEMM peak (NumPy's 1024 x 1024 float32 matmul with the
 default threads, measured before and after the runs) and the arithmetic the NumPy model achieves:
@@ -22,6 +22,7 @@ import time
 import numpy as np
 
 import rnn_helpers as R
+import rnn_trainer as trainer
 
 # Section 5.5's configuration (notebooks/08_better_model.ipynb's parameters cell; a test keeps them equal).
 BETTER = dict(m=256, batch_size=32, seq_length=50, eta=0.005, betas=(0.9, 0.99), clip=None)
@@ -78,12 +79,12 @@ def train_numpy(data, K, seconds, checkpoints=CHECKPOINTS, seed=0, **recipe):
     (R.init_2025): {checkpoint: (updates, model)}."""
     recipe = {**BETTER, **recipe}
     m = recipe.pop("m")
-    config = R.TrainConfig(optimizer="adam", **recipe)
+    config = trainer.TrainConfig(optimizer="adam", **recipe)
     rnn = R.init_rnn(K, m, sig=R.init_2025(K, m), rng=np.random.default_rng(seed), dtype=np.float32)
     theta, params = R.flat_views(rnn)
-    state = R.TrainState(config, hprev=np.zeros((config.batch_size, m), np.float32),
-                         moments={k: {p: np.zeros_like(rnn[p]) for p in R.PARAMS} for k in ("m", "v")},
-                         best_rnn={k: rnn[k].copy() for k in R.PARAMS})
+    state = trainer.TrainState(config, hprev=np.zeros((config.batch_size, m), np.float32),
+                               moments={k: {p: np.zeros_like(rnn[p]) for p in R.PARAMS} for k in ("m", "v")},
+                               best_rnn={k: rnn[k].copy() for k in R.PARAMS})
     snapshots = {}
 
     def steps():
@@ -104,7 +105,7 @@ def train_torch(data, K, seconds, checkpoints=CHECKPOINTS, seed=0, **recipe):
     trained on the same batches, Adam and schedule: {checkpoint: (updates, model as U, W, V, b, c)}."""
     import torch
     recipe = {**BETTER, **recipe}
-    config = R.TrainConfig(optimizer="adam", **{k: v for k, v in recipe.items() if k != "m"})
+    config = trainer.TrainConfig(optimizer="adam", **{k: v for k, v in recipe.items() if k != "m"})
     torch.manual_seed(seed)
     rnn, out = torch.nn.RNN(K, recipe["m"], nonlinearity="tanh"), torch.nn.Linear(recipe["m"], K)
     params = [*rnn.parameters(), *out.parameters()]
@@ -134,7 +135,7 @@ def train_torch(data, K, seconds, checkpoints=CHECKPOINTS, seed=0, **recipe):
 
 def held_out_losses(snapshots, held_out):
     """{checkpoint: (updates, held-out nats/char)}: every model read from h = 0 over the held-out text."""
-    return {t: (n, R.evaluate(model, held_out, n_streams=1)) for t, (n, model) in snapshots.items()}
+    return {t: (n, trainer.evaluate(model, held_out, n_streams=1)) for t, (n, model) in snapshots.items()}
 
 
 def main(argv=None):
@@ -147,7 +148,7 @@ def main(argv=None):
         parser.error(f"--seconds must be > 0, got {args.seconds}")
     checkpoints = [t for t in CHECKPOINTS if t < args.seconds] + [args.seconds]
 
-    text, corpus, char_to_ind, _ = R.load_corpus()
+    text, corpus, char_to_ind, _ = trainer.load_corpus()
     train_data, held_out = R.split_corpus(R.encode(text, char_to_ind))
     K = len(char_to_ind)
     recipe = ", ".join(f"{k} = {v}" for k, v in BETTER.items())

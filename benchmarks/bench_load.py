@@ -10,6 +10,7 @@ import time
 import numpy as np
 
 import rnn_helpers as R
+import rnn_trainer as trainer
 from benchmarks.bench_big import BETTER
 
 
@@ -41,7 +42,7 @@ def better_model(data, K, seconds=20.0):
     """Section 5.5's network trained for `seconds`: returns its milliseconds per update."""
     recipe = {k: v for k, v in BETTER.items() if k != "m"}
     rnn = R.init_rnn(K, BETTER["m"], sig=R.init_2025(K, BETTER["m"]), rng=np.random.default_rng(0), dtype=np.float32)
-    state = R.train(rnn, data, 10**9, optimizer="adam", time_budget=seconds, **recipe)
+    state = trainer.train(rnn, data, 10**9, optimizer="adam", time_budget=seconds, **recipe)
     return f"section 5.5's model: {1e3 * state.wall_time / state.update:.1f} ms an update ({state.update:,} updates)"
 
 
@@ -55,7 +56,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=20.0, help="training time of section 5.5's model")
     args = parser.parse_args(argv)
-    text, corpus, char_to_ind, _ = R.load_corpus()
+    text, corpus, char_to_ind, _ = trainer.load_corpus()
     data, K = R.encode(text, char_to_ind), len(char_to_ind)
     print(f"corpus {corpus['name']}: K = {K}")
     for label in ("alone", "beside a second BLAS-heavy process"):

@@ -14,6 +14,7 @@ import statistics
 import numpy as np
 
 import rnn_helpers as R
+import rnn_trainer as trainer
 from report import runs, textstats
 
 
@@ -29,24 +30,24 @@ def main():
     args = parser.parse_args()
     corpus = runs.setup()
     p2, p4, p8 = (runs.notebook_parameters(n) for n in ("02_training.ipynb", "04_final_passage.ipynb", "08_better_model.ipynb"))
-    n_updates = max(p2["N_UPDATES"], p2["MIN_EPOCHS"] * R.updates_per_epoch(len(corpus.data), p2["SEQ_LENGTH"]))
+    n_updates = max(p2["N_UPDATES"], p2["MIN_EPOCHS"] * trainer.updates_per_epoch(len(corpus.data), p2["SEQ_LENGTH"]))
     sample_at = [1] + list(range(p2["SAMPLE_EVERY"], n_updates + 1, p2["SAMPLE_EVERY"]))
     dot = corpus.char_to_ind["."]
     rows = []
     for seed in range(args.seeds):
         samples = []
         rnn = R.init_rnn(corpus.K, p2["M"], sig=p2["SIG"], rng=np.random.default_rng(seed), dtype=p2["DTYPE"])
-        state = R.train(rnn, corpus.data, n_updates, eta=p2["ETA"], seq_length=p2["SEQ_LENGTH"],
-                        rng=np.random.default_rng(seed + 1), hook_at=sample_at,
-                        hook=lambda u, r, h, x, st: samples.append(share(corpus, r, h, x, p2["SAMPLE_LENGTH"], u)))
+        state = trainer.train(rnn, corpus.data, n_updates, eta=p2["ETA"], seq_length=p2["SEQ_LENGTH"],
+                              rng=np.random.default_rng(seed + 1), hook_at=sample_at,
+                              hook=lambda u, r, h, x, st: samples.append(share(corpus, r, h, x, p2["SAMPLE_LENGTH"], u)))
         best, m = state.best_rnn, p2["M"]
         row = dict(seed=seed, late_samples=statistics.mean(samples[-3:]),
                    old_start=share(corpus, best, np.zeros(m, best["W"].dtype), dot, p4["LENGTH"], p4["SEED"]),
                    best_start=share(corpus, best, state.best_h, state.best_x, p4["LENGTH"], p4["SEED"]))
         if args.big:
             train_data, held_out = R.split_corpus(corpus.data)
-            big = R.train(R.init_rnn(corpus.K, p8["BIG"]["m"], sig=p8["SIG"], rng=np.random.default_rng(seed),
-                                     dtype=p2["DTYPE"]), train_data, 10**9, optimizer="adam", eta=p8["BIG"]["eta"],
+            big = trainer.train(R.init_rnn(corpus.K, p8["BIG"]["m"], sig=p8["SIG"], rng=np.random.default_rng(seed),
+                                           dtype=p2["DTYPE"]), train_data, 10**9, optimizer="adam", eta=p8["BIG"]["eta"],
                           decay=True, seq_length=p8["BIG"]["seq_length"], batch_size=p8["BIG"]["batch_size"],
                           time_budget=args.big, rng=np.random.default_rng(seed + 1))
             b, bm = big.best_rnn, p8["BIG"]["m"]

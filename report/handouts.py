@@ -9,6 +9,7 @@ import os
 from dataclasses import dataclass
 
 import rnn_helpers as R
+import rnn_trainer as trainer
 
 OPTIMIZER_NAMES = {"adagrad": "AdaGrad", "adam": "Adam"}
 
@@ -30,7 +31,7 @@ class Handout:
 
     def train_config(self, **options):
         """The TrainConfig of the handout's training (optimizer, η, loss, clipping), with options."""
-        return R.TrainConfig(optimizer=self.optimizer, eta=self.eta, loss=self.loss, clip=self.clip, **options)
+        return trainer.TrainConfig(optimizer=self.optimizer, eta=self.eta, loss=self.loss, clip=self.clip, **options)
 
     def init_sig(self, K, m):
         """init_rnn's sig: one standard deviation, or one each for U, W, V."""

@@ -26,6 +26,7 @@ import tempfile
 import unicodedata
 
 import rnn_helpers as R
+import rnn_trainer as trainer
 from report import render, runs
 from report.handouts import handout
 
@@ -136,8 +137,8 @@ def load():
             return None, (f"RNN_CORPUS: {path} not found: check the path (a relative one is taken from the "
                           f"repository root, {R.ROOT}).")
     try:
-        path = R.find_corpus()
-        return R.read_book(path), path
+        path = trainer.find_corpus()
+        return trainer.read_book(path), path
     except (OSError, ValueError) as err:
         where = "RNN_CORPUS" if value is not None else "corpus"
         return None, f"{where}: {' '.join(str(err).split())}"

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 import rnn_helpers as R
+import rnn_trainer as trainer
 from report.handouts import OPTIMIZER_NAMES, Handout, handout
 from report.textstats import word_measure_applies, words
 
@@ -70,7 +71,7 @@ def setup():
     handout to answer ($RNN_HANDOUT)."""
     from matplotlib_inline.backend_inline import set_matplotlib_formats
     set_matplotlib_formats("retina", "pdf")
-    text, info, char_to_ind, ind_to_char = R.load_corpus()
+    text, info, char_to_ind, ind_to_char = trainer.load_corpus()
     return Corpus(text, info, char_to_ind, ind_to_char, handout())
 
 
@@ -183,7 +184,7 @@ def load_run(corpus, name="run.json", notebook="02_training.ipynb"):
 def write_json(path, obj):
     """Write JSON atomically, so an interrupted run never leaves half a file."""
     text = json.dumps(obj, indent=1, ensure_ascii=False).encode("utf-8")
-    R.atomic_write(path, lambda f: f.write(text))
+    trainer.atomic_write(path, lambda f: f.write(text))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -193,13 +194,13 @@ def write_json(path, obj):
 def save_best_model(path, state, ind_to_char):
     """The run's best model (U, W, V, b, c, chars), with where it was at its best update: the
     hidden state h0 (m,) and the input character x0 that a passage from it starts with."""
-    R.save_model(path, state.best_rnn, ind_to_char, h0=state.best_h, x0=np.array(state.best_x))
+    trainer.save_model(path, state.best_rnn, ind_to_char, h0=state.best_h, x0=np.array(state.best_x))
 
 
 def load_best_model(path, corpus):
     """(rnn, h0, x0) from save_best_model's file."""
-    rnn, _, _ = R.load_model(path, corpus.char_to_ind)
-    z = R.load_npz(path)
+    rnn, _, _ = trainer.load_model(path, corpus.char_to_ind)
+    z = trainer.load_npz(path)
     missing = [name for name in ("h0", "x0") if name not in z]
     if missing:
         raise ValueError(f"{path} has no {' or '.join(missing)} (the start state of the best update): it is not "
@@ -227,10 +228,10 @@ def retrain_assignment_network(corpus, run, data, validation, seconds, validate_
     training. Returns the TrainState."""
     cfg = run["config"]
     rnn = R.init_rnn(corpus.K, cfg["m"], sig=cfg["sig"], rng=np.random.default_rng(cfg["seed"]), dtype=cfg["dtype"])
-    config = R.TrainConfig(**{k: cfg[k] for k in ("optimizer", "eta", "loss", "clip", "seq_length")},
-                           time_budget=seconds, validate_every=validate_every)
-    return R.train(rnn, data, 10**9, config, validation=validation, rng=np.random.default_rng(cfg["seed"] + 1),
-                   **options)
+    config = trainer.TrainConfig(**{k: cfg[k] for k in ("optimizer", "eta", "loss", "clip", "seq_length")},
+                                 time_budget=seconds, validate_every=validate_every)
+    return trainer.train(rnn, data, 10**9, config, validation=validation, rng=np.random.default_rng(cfg["seed"] + 1),
+                         **options)
 
 
 def notebook_parameters(name):

@@ -9,6 +9,7 @@ import pytest
 
 import builds
 import rnn_helpers as R
+import rnn_trainer as trainer
 
 
 def pytest_collection_finish(session):
@@ -50,9 +51,9 @@ def small_run():
 
         def hook(update, rnn, hprev, x0, st):
             samples.append(R.synthesize(rnn, hprev, x0, 20, st.rng))
-        state = R.train(rnn, data, n_updates, state=state, rng=np.random.default_rng(9), hook=hook,
-                        hook_at=range(1, 100, 7), checkpoint=checkpoint, checkpoint_every=10,
-                        ind_to_char=dict(enumerate("abcdefgh")), **options)
+        state = trainer.train(rnn, data, n_updates, state=state, rng=np.random.default_rng(9), hook=hook,
+                              hook_at=range(1, 100, 7), checkpoint=checkpoint, checkpoint_every=10,
+                              ind_to_char=dict(enumerate("abcdefgh")), **options)
         return rnn, state, samples
     return run
 

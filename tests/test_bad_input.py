@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import rnn_helpers as R
+import rnn_trainer as trainer
 import rnn_trainer
 
 pytestmark = pytest.mark.quick                   # `make check`
@@ -21,15 +22,15 @@ def model(K=5, m=4, **options):
 
 def test_missing_corpus_says_how_to_get_one(tmp_path):
     with pytest.raises(FileNotFoundError, match="make corpus"):
-        R.read_book(tmp_path / "nope.txt")
+        trainer.read_book(tmp_path / "nope.txt")
 
 
 def test_a_directory_or_a_pipe_is_no_corpus(tmp_path):
     with pytest.raises(IsADirectoryError, match="is a directory"):
-        R.read_book(tmp_path)
+        trainer.read_book(tmp_path)
     os.mkfifo(tmp_path / "fifo")
     with pytest.raises(ValueError, match="not a regular file"):
-        R.read_book(tmp_path / "fifo")
+        trainer.read_book(tmp_path / "fifo")
 
 
 def test_an_unreadable_file_is_not_called_corrupt(tmp_path, monkeypatch):
@@ -37,41 +38,41 @@ def test_an_unreadable_file_is_not_called_corrupt(tmp_path, monkeypatch):
         path.write_bytes(b"x")
     monkeypatch.setattr(rnn_trainer.os, "access", lambda path, mode: False)     # root may read anything
     with pytest.raises(PermissionError, match="cannot be read"):
-        R.read_book(tmp_path / "book.txt")
+        trainer.read_book(tmp_path / "book.txt")
     with pytest.raises(PermissionError, match="cannot be read"):
-        R.load_model(tmp_path / "model.npz")
+        trainer.load_model(tmp_path / "model.npz")
 
 
 def test_byte_order_mark_and_old_mac_line_ends_are_not_characters(tmp_path):
     path = tmp_path / "book.txt"
     path.write_bytes("\ufeffHarry\r\nPotter\rü•\r\n".encode())
-    assert R.read_book(path) == "Harry\nPotter\nü•\n"
+    assert trainer.read_book(path) == "Harry\nPotter\nü•\n"
 
 
 def test_find_corpus_follows_rnn_corpus(tmp_path, monkeypatch):
     book = tmp_path / "b.txt"
     book.write_text("abc")
     monkeypatch.setenv("RNN_CORPUS", str(book))
-    assert R.find_corpus() == book
+    assert trainer.find_corpus() == book
     monkeypatch.setenv("RNN_CORPUS", str(tmp_path / "missing.txt"))
     with pytest.raises(FileNotFoundError, match="not found"):
-        R.load_corpus()
+        trainer.load_corpus()
     monkeypatch.setenv("RNN_CORPUS", "")
     with pytest.raises(ValueError, match="RNN_CORPUS is set but empty"):
-        R.find_corpus()
+        trainer.find_corpus()
 
 
 def test_non_utf8_corpus_names_the_byte(tmp_path):
     path = tmp_path / "latin1.txt"
     path.write_bytes("abc café".encode("latin-1"))
     with pytest.raises(ValueError, match="byte 7 is 0xe9"):
-        R.read_book(path)
+        trainer.read_book(path)
 
 
 def test_empty_corpus(tmp_path):
     (tmp_path / "empty.txt").write_text("")
     with pytest.raises(ValueError, match="empty"):
-        R.read_book(tmp_path / "empty.txt")
+        trainer.read_book(tmp_path / "empty.txt")
 
 
 def test_unknown_characters_and_indices():
@@ -114,8 +115,8 @@ def test_bad_model_sizes(kwargs, match):
 def test_bad_parameters_are_refused_by_train_synthesize_and_save(change, match, tmp_path):
     rnn = model()
     change(rnn)
-    for call in (lambda: R.train(rnn, DATA, 3), lambda: R.synthesize(rnn, np.zeros(4), 0, 5, np.random.default_rng()),
-                 lambda: R.save_model(tmp_path / "m.npz", rnn, dict(enumerate("abcde")))):
+    for call in (lambda: trainer.train(rnn, DATA, 3), lambda: R.synthesize(rnn, np.zeros(4), 0, 5, np.random.default_rng()),
+                 lambda: trainer.save_model(tmp_path / "m.npz", rnn, dict(enumerate("abcde")))):
         with pytest.raises(ValueError, match=match):
             call()
     assert not list(tmp_path.iterdir())
@@ -142,20 +143,20 @@ def test_bad_training_settings(kwargs, match):
     before = {k: v.copy() for k, v in rnn.items()}
     args = dict(n_updates=3) | kwargs
     with pytest.raises(ValueError, match=match):
-        R.train(rnn, DATA, args.pop("n_updates"), **args)
+        trainer.train(rnn, DATA, args.pop("n_updates"), **args)
     for k in R.PARAMS:
         np.testing.assert_array_equal(rnn[k], before[k])           # refused before any work
 
 
 def test_an_unknown_option_is_named():
     with pytest.raises(TypeError, match="learning_rate"):
-        R.train(model(), DATA, 3, learning_rate=0.1)
+        trainer.train(model(), DATA, 3, learning_rate=0.1)
 
 
 def test_numpy_integers_are_good_settings_and_checkpoint_as_json(tmp_path):
-    state = R.train(model(), DATA, np.int64(12), seq_length=np.int64(10), batch_size=np.int32(2), eta=np.float32(0.1),
-                    checkpoint=tmp_path / "ck.npz", ind_to_char=dict(enumerate("abcde")))
-    _, loaded, _, _ = R.load_checkpoint(tmp_path / "ck.npz")
+    state = trainer.train(model(), DATA, np.int64(12), seq_length=np.int64(10), batch_size=np.int32(2), eta=np.float32(0.1),
+                          checkpoint=tmp_path / "ck.npz", ind_to_char=dict(enumerate("abcde")))
+    _, loaded, _, _ = trainer.load_checkpoint(tmp_path / "ck.npz")
     assert loaded.config == state.config and type(loaded.config.seq_length) is int
 
 
@@ -163,25 +164,25 @@ def test_bad_data_and_validation_text():
     for data, match in [(np.arange(10).repeat(5), "vocabulary"), (DATA.astype(float), "encoded"),
                         (DATA.reshape(10, -1), "encoded"), (np.arange(5).repeat(5), "at least seq_length")]:
         with pytest.raises(ValueError, match=match):
-            R.train(model(), data, 3)
+            trainer.train(model(), data, 3)
     with pytest.raises(ValueError, match="validation has 1 characters"):
-        R.train(model(), DATA, 3, validation=DATA[:1])
+        trainer.train(model(), DATA, 3, validation=DATA[:1])
     with pytest.raises(ValueError, match="at least 2 characters"):
-        R.evaluate(model(), DATA[:1])
+        trainer.evaluate(model(), DATA[:1])
 
 
 def test_a_checkpoint_needs_the_vocabulary_that_fits_the_model(tmp_path):
     with pytest.raises(ValueError, match="needs ind_to_char"):
-        R.train(model(), DATA, 3, checkpoint=tmp_path / "ck.npz")
+        trainer.train(model(), DATA, 3, checkpoint=tmp_path / "ck.npz")
     with pytest.raises(ValueError, match="ind_to_char must map 0..4"):
-        R.train(model(), DATA, 3, checkpoint=tmp_path / "ck.npz", ind_to_char=dict(enumerate("abc")))
+        trainer.train(model(), DATA, 3, checkpoint=tmp_path / "ck.npz", ind_to_char=dict(enumerate("abc")))
     assert not list(tmp_path.iterdir())
 
 
 def test_resuming_with_other_settings_is_refused():
-    state = R.train(model(), DATA, 3)
+    state = trainer.train(model(), DATA, 3)
     with pytest.raises(ValueError, match="trained with"):
-        R.train(model(), DATA, 3, state=state, eta=0.2)
+        trainer.train(model(), DATA, 3, state=state, eta=0.2)
 
 
 # --- synthesis and files ----------------------------------------------------------------------
@@ -199,24 +200,24 @@ def test_bad_synthesis_arguments(kwargs, match):
 
 
 def test_checkpoint_from_another_vocabulary(tmp_path):
-    R.save_model(tmp_path / "m.npz", R.init_rnn(3, 4), {0: "a", 1: "b", 2: "c"})
+    trainer.save_model(tmp_path / "m.npz", R.init_rnn(3, 4), {0: "a", 1: "b", 2: "c"})
     with pytest.raises(ValueError, match="another vocabulary"):
-        R.load_model(tmp_path / "m.npz", {"a": 0, "b": 1, "d": 2})
+        trainer.load_model(tmp_path / "m.npz", {"a": 0, "b": 1, "d": 2})
 
 
 def test_corrupt_and_missing_checkpoints(tmp_path):
     (tmp_path / "bad.npz").write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(ValueError, match="corrupt"):
-        R.load_checkpoint(tmp_path / "bad.npz")
-    R.save_model(tmp_path / "model_only.npz", R.init_rnn(3, 4), {0: "a", 1: "b", 2: "c"})
+        trainer.load_checkpoint(tmp_path / "bad.npz")
+    trainer.save_model(tmp_path / "model_only.npz", R.init_rnn(3, 4), {0: "a", 1: "b", 2: "c"})
     with pytest.raises(ValueError, match="not a complete checkpoint"):
-        R.load_checkpoint(tmp_path / "model_only.npz")
+        trainer.load_checkpoint(tmp_path / "model_only.npz")
     with pytest.raises(FileNotFoundError, match="Train a model first"):
-        R.load_model(tmp_path / "missing.npz")
+        trainer.load_model(tmp_path / "missing.npz")
 
 
 def test_a_diverged_model_file_is_corrupt(tmp_path):
     rnn = R.init_rnn(3, 4)
     np.savez(tmp_path / "m.npz", **(rnn | {"W": np.full((4, 4), np.inf), "chars": np.array([97, 98, 99])}))
     with pytest.raises(ValueError, match="corrupt.*inf or nan"):
-        R.load_model(tmp_path / "m.npz")
+        trainer.load_model(tmp_path / "m.npz")

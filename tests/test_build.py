@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import rnn_helpers as R
+import rnn_trainer as trainer
 from report import build, preflight, runs
 from report.handouts import HANDOUTS
 
@@ -132,7 +133,7 @@ def test_relative_runs_and_corpus_are_taken_from_the_repository_root(env, tmp_pa
     env(RNN_RUNS="some/runs", RNN_CORPUS="data/mine.txt")
     assert runs.run_dir("c") == R.ROOT / "some" / "runs" / "c"
     assert runs.run_dir("c", HANDOUTS["2025"]) == R.ROOT / "some" / "runs" / "c-2025"
-    assert R.find_corpus() == runs.from_root("data/mine.txt") == R.ROOT / "data" / "mine.txt"
+    assert trainer.find_corpus() == runs.from_root("data/mine.txt") == R.ROOT / "data" / "mine.txt"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -362,14 +363,14 @@ def test_a_failed_build_changes_nothing_and_says_so(small_build, tmp_path, capsy
 
 def tiny_corpus():
     text = "abcdefgh" * 50
-    return runs.Corpus(text, R.corpus_info("tiny.txt", text), *R.build_vocab(text), HANDOUTS["2017"])
+    return runs.Corpus(text, trainer.corpus_info("tiny.txt", text), *R.build_vocab(text), HANDOUTS["2017"])
 
 
 def test_load_best_model_of_a_checkpoint_is_a_clear_error(tmp_path):
     corpus = tiny_corpus()
     rnn = R.init_rnn(corpus.K, 6, rng=np.random.default_rng(0))
-    state = R.train(rnn, corpus.data, 5, ind_to_char=corpus.ind_to_char)
-    R.save_checkpoint(tmp_path / "checkpoint.npz", rnn, state)
+    state = trainer.train(rnn, corpus.data, 5, ind_to_char=corpus.ind_to_char)
+    trainer.save_checkpoint(tmp_path / "checkpoint.npz", rnn, state)
     with pytest.raises(ValueError, match=r"checkpoint\.npz has no h0 or x0 .* not a best model written by save_best_model"):
         runs.load_best_model(tmp_path / "checkpoint.npz", corpus)
     runs.save_best_model(tmp_path / "best_model.npz", state, corpus.ind_to_char)
@@ -379,7 +380,7 @@ def test_load_best_model_of_a_checkpoint_is_a_clear_error(tmp_path):
 
 def test_summary_of_a_run_without_updates_is_a_clear_error():
     corpus = tiny_corpus()
-    state = R.train(R.init_rnn(corpus.K, 6, rng=np.random.default_rng(0)), corpus.data, 10**9, time_budget=1e-9)
+    state = trainer.train(R.init_rnn(corpus.K, 6, rng=np.random.default_rng(0)), corpus.data, 10**9, time_budget=1e-9)
     assert state.update == 0
     with pytest.raises(ValueError, match="runs.summary: the run made no update"):
         runs.summary(state)

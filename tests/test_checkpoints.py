@@ -7,13 +7,14 @@ import numpy as np
 import pytest
 
 import rnn_helpers as R
+import rnn_trainer as trainer
 
 pytestmark = pytest.mark.quick                   # `make check`
 
 
 def test_checkpoint_round_trip(tmp_path, small_run):
     rnn, state, _ = small_run(25, checkpoint=tmp_path / "ck.npz")
-    rnn2, state2, char_to_ind, ind_to_char = R.load_checkpoint(tmp_path / "ck.npz")
+    rnn2, state2, char_to_ind, ind_to_char = trainer.load_checkpoint(tmp_path / "ck.npz")
     assert ind_to_char == dict(enumerate("abcdefgh"))
     for k in R.PARAMS:
         np.testing.assert_array_equal(rnn[k], rnn2[k])
@@ -31,7 +32,7 @@ def test_checkpoint_round_trip(tmp_path, small_run):
 def test_resuming_from_a_checkpoint_is_bit_for_bit(tmp_path, small_run):
     rnn_full, full, samples_full = small_run(100)
     _, _, samples_a = small_run(40, checkpoint=tmp_path / "ck.npz")
-    rnn, state, _, _ = R.load_checkpoint(tmp_path / "ck.npz")
+    rnn, state, _, _ = trainer.load_checkpoint(tmp_path / "ck.npz")
     rnn, resumed, samples_b = small_run(60, state=state, rnn=rnn)
     for k in R.PARAMS:
         np.testing.assert_array_equal(rnn[k], rnn_full[k])
@@ -46,7 +47,7 @@ def test_resuming_a_float32_run_is_bit_for_bit(tmp_path, small_run):
     f32 = lambda: R.init_rnn(8, 12, rng=np.random.default_rng(1), dtype=np.float32)
     rnn_full, full, _ = small_run(60, rnn=f32())
     small_run(25, rnn=f32(), checkpoint=tmp_path / "ck.npz")
-    rnn, state, _, _ = R.load_checkpoint(tmp_path / "ck.npz")
+    rnn, state, _, _ = trainer.load_checkpoint(tmp_path / "ck.npz")
     rnn, resumed, _ = small_run(35, state=state, rnn=rnn)
     np.testing.assert_array_equal(resumed.smooth_loss, full.smooth_loss)
     assert resumed.smooth_loss.dtype == full.smooth_loss.dtype == np.float64
@@ -59,11 +60,11 @@ def test_resuming_adam_with_batches_and_random_order_is_bit_for_bit(tmp_path):
     options = dict(eta=0.01, optimizer="adam", batch_size=3, chunk_length=200, seq_length=10,
                    validation=data[:300], validate_every=7, ind_to_char=dict(enumerate("abcdefgh")))
     full_rnn = R.init_rnn(K, m, rng=np.random.default_rng(1))
-    full = R.train(full_rnn, data, 90, rng=np.random.default_rng(2), **options)
+    full = trainer.train(full_rnn, data, 90, rng=np.random.default_rng(2), **options)
     rnn = R.init_rnn(K, m, rng=np.random.default_rng(1))
-    R.train(rnn, data, 40, rng=np.random.default_rng(2), checkpoint=tmp_path / "ck.npz", checkpoint_every=20, **options)
-    rnn, state, _, _ = R.load_checkpoint(tmp_path / "ck.npz")
-    resumed = R.train(rnn, data, 50, state=state, **options)
+    trainer.train(rnn, data, 40, rng=np.random.default_rng(2), checkpoint=tmp_path / "ck.npz", checkpoint_every=20, **options)
+    rnn, state, _, _ = trainer.load_checkpoint(tmp_path / "ck.npz")
+    resumed = trainer.train(rnn, data, 50, state=state, **options)
     for k in R.PARAMS:
         np.testing.assert_array_equal(rnn[k], full_rnn[k])
     np.testing.assert_array_equal(resumed.smooth_loss, full.smooth_loss)
@@ -88,15 +89,15 @@ def test_an_interrupt_loses_nothing_and_resumes_bit_for_bit(tmp_path, optimizer)
         fire = lambda *_: signal.setitimer(signal.ITIMER_REAL, rng.uniform(0.01, 0.2))
         previous = signal.signal(signal.SIGALRM, lambda *_: os.kill(os.getpid(), signal.SIGINT))
         try:
-            with pytest.raises(R.TrainingInterrupted) as err:
-                R.train(rnn, data, 10**9, checkpoint=ck, checkpoint_every=10**6, hook=fire, hook_at=[1],
-                        rng=np.random.default_rng(2), **options)
+            with pytest.raises(trainer.TrainingInterrupted) as err:
+                trainer.train(rnn, data, 10**9, checkpoint=ck, checkpoint_every=10**6, hook=fire, hook_at=[1],
+                              rng=np.random.default_rng(2), **options)
         finally:
             signal.signal(signal.SIGALRM, previous)
         n = err.value.state.update
-        saved, state, _, _ = R.load_checkpoint(ck)
+        saved, state, _, _ = trainer.load_checkpoint(ck)
         straight = R.init_rnn(K, m, rng=np.random.default_rng(1))
-        reference = R.train(straight, data, n, rng=np.random.default_rng(2), **options)
+        reference = trainer.train(straight, data, n, rng=np.random.default_rng(2), **options)
         assert state.update == n > 0
         for k in R.PARAMS:
             np.testing.assert_array_equal(saved[k], straight[k])
@@ -105,22 +106,22 @@ def test_an_interrupt_loses_nothing_and_resumes_bit_for_bit(tmp_path, optimizer)
                 np.testing.assert_array_equal(state.moments[moment][k], reference.moments[moment][k])
                 np.testing.assert_array_equal(err.value.state.moments[moment][k], reference.moments[moment][k])
         np.testing.assert_array_equal(state.smooth_loss, reference.smooth_loss)
-        R.train(saved, data, 7, state=state, **options)
-        R.train(straight, data, 7, state=reference, **options)
+        trainer.train(saved, data, 7, state=state, **options)
+        trainer.train(straight, data, 7, state=reference, **options)
         np.testing.assert_array_equal(saved["W"], straight["W"])
         assert sorted(p.name for p in tmp_path.iterdir()) == ["ck.npz"]
 
 
 def test_atomic_writes_leave_no_half_file_and_no_temporary(tmp_path):
     path = tmp_path / "model.npz"
-    R.save_model(path, R.init_rnn(3, 4), {0: "a", 1: "b", 2: "c"})
+    trainer.save_model(path, R.init_rnn(3, 4), {0: "a", 1: "b", 2: "c"})
     before = path.read_bytes()
 
     def fail(f):
         f.write(b"half a file")
         raise OSError("disk full")
     with pytest.raises(OSError, match="disk full"):
-        R.atomic_write(path, fail)
+        trainer.atomic_write(path, fail)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]
 
@@ -137,7 +138,7 @@ def test_two_writers_at_once_never_share_a_temporary_file(tmp_path):
             seen.append(sorted(p.name for p in tmp_path.iterdir()))
             both_writing.wait()                    # the other writer is inside its write too
             f.write(payload)
-        R.atomic_write(tmp_path / "m.npz", write)
+        trainer.atomic_write(tmp_path / "m.npz", write)
     threads = [threading.Thread(target=writer, args=(bytes([i]) * 100_000,)) for i in range(2)]
     for t in threads:
         t.start()
@@ -153,9 +154,9 @@ def test_two_writers_at_once_never_share_a_temporary_file(tmp_path):
 def test_model_file_holds_the_vocabulary_even_unusual_characters(tmp_path):
     chars = {0: "a", 1: "\x00", 2: "•", 3: " ", 4: "\n"}
     rnn = R.init_rnn(5, 4, rng=np.random.default_rng(0))
-    R.save_model(tmp_path / "m.npz", rnn, chars)
+    trainer.save_model(tmp_path / "m.npz", rnn, chars)
     with np.load(tmp_path / "m.npz") as z:
         assert sorted(z.files) == ["U", "V", "W", "b", "c", "chars"]
-    rnn2, char_to_ind, ind_to_char = R.load_model(tmp_path / "m.npz", {ch: i for i, ch in chars.items()})
+    rnn2, char_to_ind, ind_to_char = trainer.load_model(tmp_path / "m.npz", {ch: i for i, ch in chars.items()})
     assert ind_to_char == chars
     np.testing.assert_array_equal(rnn2["U"], rnn["U"])

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 import rnn_helpers as R
+import rnn_trainer as trainer
 
 pytestmark = pytest.mark.quick                   # `make check`
 
@@ -19,20 +20,20 @@ def the_book():
 
 @pytest.mark.skipif(the_book() is None, reason="the book is not on this machine (data/, RNN_CORPUS or ../shared/data)")
 def test_the_real_book_has_the_courses_figures():
-    text = R.read_book(the_book())
+    text = trainer.read_book(the_book())
     assert len(text) == 1_107_542
     assert len(R.build_vocab(text)[0]) == 80
 
 
 def test_the_default_corpus_is_the_one_make_builds():
-    text, info, char_to_ind, _ = R.load_corpus(R.ROOT / "data" / "shakespeare.txt")
+    text, info, char_to_ind, _ = trainer.load_corpus(R.ROOT / "data" / "shakespeare.txt")
     assert info["sha256"].startswith("8ae223203a5bdf10") and len(text) == 1_099_853 and len(char_to_ind) == 63
 
 
 def test_read_book_normalises_windows_line_endings(tmp_path):
     path = tmp_path / "book.txt"
     path.write_bytes("Harry\r\nPotter ü•\r\n".encode())
-    assert R.read_book(path) == "Harry\nPotter ü•\n"
+    assert trainer.read_book(path) == "Harry\nPotter ü•\n"
 
 
 def test_vocab_encode_decode_round_trip():
@@ -45,5 +46,5 @@ def test_vocab_encode_decode_round_trip():
 
 def test_a_relative_rnn_corpus_is_taken_from_the_repository_root(monkeypatch):
     monkeypatch.setenv("RNN_CORPUS", "data/shakespeare.txt")
-    assert R.find_corpus() == R.ROOT / "data" / "shakespeare.txt"
-    assert Path(R.load_corpus()[1]["name"]) == Path("shakespeare")
+    assert trainer.find_corpus() == R.ROOT / "data" / "shakespeare.txt"
+    assert Path(trainer.load_corpus()[1]["name"]) == Path("shakespeare")

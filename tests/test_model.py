@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import rnn_helpers as R
+import rnn_trainer as trainer
 
 pytestmark = pytest.mark.quick                   # `make check`
 
@@ -161,14 +162,14 @@ def test_evaluate_is_the_mean_loss_per_character():
     K, m = 6, 5
     rnn = R.init_rnn(K, m, sig=0.3, rng=np.random.default_rng(0))
     data = np.random.default_rng(1).integers(0, K, 1001)
-    assert R.evaluate(rnn, data, n_streams=1) == pytest.approx(R.compute_loss(rnn, data[:-1], data[1:], np.zeros(m)) / 1000)
+    assert trainer.evaluate(rnn, data, n_streams=1) == pytest.approx(R.compute_loss(rnn, data[:-1], data[1:], np.zeros(m)) / 1000)
     streams = [R.compute_loss(rnn, data[i * 250:(i + 1) * 250], data[i * 250 + 1:(i + 1) * 250 + 1], np.zeros(m))
                for i in range(4)]
-    assert R.evaluate(rnn, data, n_streams=4) == pytest.approx(sum(streams) / 1000)
+    assert trainer.evaluate(rnn, data, n_streams=4) == pytest.approx(sum(streams) / 1000)
     h0 = np.random.default_rng(2).uniform(-1, 1, m)           # every stream from the state given
     streams = [R.compute_loss(rnn, data[i * 250:(i + 1) * 250], data[i * 250 + 1:(i + 1) * 250 + 1], h0)
                for i in range(4)]
-    assert R.evaluate(rnn, data, h0, n_streams=4) == pytest.approx(sum(streams) / 1000)
+    assert trainer.evaluate(rnn, data, h0, n_streams=4) == pytest.approx(sum(streams) / 1000)
 
 
 def test_validation_reads_the_held_out_text_from_where_training_is():
@@ -177,10 +178,10 @@ def test_validation_reads_the_held_out_text_from_where_training_is():
     K, m = 6, 5
     data = np.random.default_rng(1).integers(0, K, 3000)
     rnn = R.init_rnn(K, m, sig=0.3, rng=np.random.default_rng(0))
-    state = R.train(rnn, data[:2500], 130, validation=data[2500:], validate_every=50)
+    state = trainer.train(rnn, data[:2500], 130, validation=data[2500:], validate_every=50)
     assert state.val_loss[:, 0].tolist() == [50, 100, 130]
-    assert state.val_loss[-1, 1] == R.evaluate(rnn, data[2500:], state.hprev)
-    assert state.val_loss[-1, 1] != R.evaluate(rnn, data[2500:])
+    assert state.val_loss[-1, 1] == trainer.evaluate(rnn, data[2500:], state.hprev)
+    assert state.val_loss[-1, 1] != trainer.evaluate(rnn, data[2500:])
 
 
 # --- the averaged loss of the 2025-26 handout, and the autograd oracle ---------------------------

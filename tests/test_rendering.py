@@ -14,6 +14,7 @@ import nbformat
 import pytest
 
 import rnn_helpers as R
+import rnn_trainer as trainer
 from report import build, render, runs
 
 pytestmark = pytest.mark.skipif(build.shutil.which("xelatex") is None, reason="XeLaTeX is missing: run `make system`")
@@ -46,9 +47,9 @@ def vocabularies():
     too when it has characters that neither has (a user's own text)."""
     found = {"the book": set(BOOK_VOCABULARY)}
     if DEFAULT_CORPUS.is_file():
-        found["the default corpus"] = set(R.read_book(DEFAULT_CORPUS))
+        found["the default corpus"] = set(trainer.read_book(DEFAULT_CORPUS))
     try:
-        mine = set(R.load_corpus()[0])
+        mine = set(trainer.load_corpus()[0])
     except (FileNotFoundError, ValueError):
         return found
     # a user's own text: letters beyond ASCII, CJK and control characters, in fonts other than DejaVu
@@ -88,8 +89,8 @@ def test_the_book_vocabulary_is_the_books():
         book = R.ROOT / os.environ["RNN_CORPUS"].strip()
     if not book.is_file():
         pytest.skip("the book is not on this machine: the vocabulary above stands in for it")
-    assert set(R.read_book(book)) == set(BOOK_VOCABULARY)
-    info = R.corpus_info(book, R.read_book(book))            # and the report knows it as the book
+    assert set(trainer.read_book(book)) == set(BOOK_VOCABULARY)
+    info = trainer.corpus_info(book, trainer.read_book(book))            # and the report knows it as the book
     assert info["sha256"] == runs.BOOK_SHA256 and info["characters"] == 1_107_542
 
 

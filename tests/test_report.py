@@ -15,6 +15,7 @@ import pytest
 import builds
 import nbformat
 import rnn_helpers as R
+import rnn_trainer as trainer
 from report import build, findings, render, runs
 from report.build import report_name
 from report.handouts import HANDOUTS
@@ -117,7 +118,7 @@ def test_the_configuration_is_the_handouts(report):
 
 def test_the_handouts_reference_points_are_this_runs_smooth_loss_beside_the_handouts(report):
     run = json.loads((report.runs / "run.json").read_text())
-    _, state, _, _ = R.load_checkpoint(report.runs / "checkpoint.npz")
+    _, state, _, _ = trainer.load_checkpoint(report.runs / "checkpoint.npz")
     expected = [(u, loss) for u, loss in report.handout.reference_points if u <= run["updates"]]
     assert [(u, loss) for u, loss, _ in run["reference"]] == expected
     assert [ours for *_, ours in run["reference"]] == [state.smooth_loss[u - 1] for u, _ in expected]
@@ -134,7 +135,7 @@ def test_the_handouts_reference_points_are_this_runs_smooth_loss_beside_the_hand
 
 def test_evolution_table_has_one_row_per_sample(report, pdftotext):
     settings = runs.notebook_parameters("02_training.ipynb")
-    per_epoch = R.updates_per_epoch(len(runs.setup().data), settings["SEQ_LENGTH"])
+    per_epoch = trainer.updates_per_epoch(len(runs.setup().data), settings["SEQ_LENGTH"])
     scale = min(1, float(builds.REPORT_SCALE))            # the tests' runs are shorter, and say so
     n_updates = round(max(settings["N_UPDATES"], settings["MIN_EPOCHS"] * per_epoch) * scale)
     sample_every = max(1, round(settings["SAMPLE_EVERY"] * scale))

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import rnn_helpers as R
+import rnn_trainer as trainer
 import rnn_trainer
 
 pytestmark = pytest.mark.quick                   # `make check`
@@ -50,10 +51,10 @@ def test_an_unwritable_checkpoint_is_refused_before_any_update(where, tmp_path, 
         (tmp_path / "file").write_text("x")
         path = tmp_path / "file" / "ck.npz"
     with pytest.raises(OSError, match=f"Cannot write {path}"):
-        R.train(model(), DATA, 50, checkpoint=path, ind_to_char=VOCAB)
+        trainer.train(model(), DATA, 50, checkpoint=path, ind_to_char=VOCAB)
     assert forward_spy == []                                   # refused at the door, no work lost
     with pytest.raises(OSError, match=f"Cannot write {path}"):
-        R.save_model(path, model(), VOCAB)
+        trainer.save_model(path, model(), VOCAB)
 
 
 def test_a_disk_that_fills_up_stops_training_with_its_state(tmp_path, monkeypatch):
@@ -68,30 +69,30 @@ def test_a_disk_that_fills_up_stops_training_with_its_state(tmp_path, monkeypatc
         real_fsync(fd)
     monkeypatch.setattr(rnn_trainer.os, "fsync", fsync)
     rnn = model()
-    with pytest.raises(R.CheckpointFailed, match="No space left on device") as err:
-        R.train(rnn, DATA, 500, checkpoint=tmp_path / "ck.npz", checkpoint_every=100, ind_to_char=VOCAB,
-                rng=np.random.default_rng(2))
+    with pytest.raises(trainer.CheckpointFailed, match="No space left on device") as err:
+        trainer.train(rnn, DATA, 500, checkpoint=tmp_path / "ck.npz", checkpoint_every=100, ind_to_char=VOCAB,
+                      rng=np.random.default_rng(2))
     state = err.value.state
     assert state.update == 200 and len(state.smooth_loss) == 200
     assert [p.name for p in tmp_path.iterdir()] == ["ck.npz"]            # update 100's, whole
     monkeypatch.setattr(rnn_trainer.os, "fsync", real_fsync)
-    R.train(rnn, DATA, 300, state=state)
+    trainer.train(rnn, DATA, 300, state=state)
     straight = model()
-    reference = R.train(straight, DATA, 500, rng=np.random.default_rng(2))
+    reference = trainer.train(straight, DATA, 500, rng=np.random.default_rng(2))
     for k in R.PARAMS:
         np.testing.assert_array_equal(rnn[k], straight[k])
     np.testing.assert_array_equal(state.smooth_loss, reference.smooth_loss)
 
 
 CHILD = textwrap.dedent("""
-    import sys, time, numpy as np, rnn_helpers as R
+    import sys, time, numpy as np, rnn_helpers as R, rnn_trainer as trainer
     data = np.random.default_rng(0).integers(0, 8, 3000)
     rnn = R.init_rnn(8, 6, sig=0.3, rng=np.random.default_rng(1))
     def hook(update, rnn, h, x0, state):
         print("hook", update, flush=True)
         time.sleep(float(sys.argv[2]))
-    R.train(rnn, data, 10**9, checkpoint=sys.argv[1], checkpoint_every=10**9, ind_to_char=dict(enumerate("abcdefgh")),
-            hook=hook, hook_at=range(1, 10**9, 2000))
+    trainer.train(rnn, data, 10**9, checkpoint=sys.argv[1], checkpoint_every=10**9, ind_to_char=dict(enumerate("abcdefgh")),
+                  hook=hook, hook_at=range(1, 10**9, 2000))
 """)
 
 
@@ -109,7 +110,7 @@ def test_a_terminating_signal_writes_the_checkpoint_then_stops(tmp_path, sig):
     child.send_signal(sig)
     _, err = child.communicate(timeout=60)
     assert child.returncode != 0 and "TrainingInterrupted" in err
-    _, state, _, _ = R.load_checkpoint(tmp_path / "ck.npz")
+    _, state, _, _ = trainer.load_checkpoint(tmp_path / "ck.npz")
     assert state.update > 0 and len(state.smooth_loss) == state.update
 
 
@@ -121,7 +122,7 @@ def test_two_interrupts_stop_a_long_hook_promptly_after_saving(tmp_path):
     child.send_signal(signal.SIGINT)
     _, err = child.communicate(timeout=60)
     assert time.perf_counter() - start < 30 and "TrainingInterrupted" in err
-    _, state, _, _ = R.load_checkpoint(tmp_path / "ck.npz")
+    _, state, _, _ = trainer.load_checkpoint(tmp_path / "ck.npz")
     assert state.update == 0                                         # stopped before the first update
 
 
@@ -129,7 +130,7 @@ def test_files_get_the_mode_of_the_umask_and_killed_writers_temporaries_go(tmp_p
     for mask, mode in ((0o022, 0o644), (0o077, 0o600), (0o002, 0o664)):
         previous = os.umask(mask)
         try:
-            R.save_model(tmp_path / "m.npz", model(), VOCAB)
+            trainer.save_model(tmp_path / "m.npz", model(), VOCAB)
         finally:
             os.umask(previous)
         assert (tmp_path / "m.npz").stat().st_mode & 0o777 == mode
@@ -137,7 +138,7 @@ def test_files_get_the_mode_of_the_umask_and_killed_writers_temporaries_go(tmp_p
                           text=True).stdout.strip()
     stale, live = tmp_path / f".m.npz.{dead}.abc.tmp", tmp_path / f".m.npz.{os.getpid()}.def.tmp"
     stale.write_text("half"), live.write_text("being written")
-    R.save_model(tmp_path / "m.npz", model(), VOCAB)
+    trainer.save_model(tmp_path / "m.npz", model(), VOCAB)
     assert not stale.exists() and live.exists()
 
 
@@ -146,20 +147,20 @@ def test_a_model_file_with_a_broken_vocabulary_is_refused(tmp_path):
     for chars in (np.array(["ab"] * K), np.array([ord("a")] * K, dtype=np.int32)):
         np.savez(tmp_path / "m.npz", **rnn, chars=chars)
         with pytest.raises(ValueError, match="distinct single characters"):
-            R.load_model(tmp_path / "m.npz")
+            trainer.load_model(tmp_path / "m.npz")
 
 
 def test_resuming_on_a_text_of_another_length_is_refused(small_run):
     _, state, _ = small_run(30, chunk_length=50)
     with pytest.raises(ValueError, match="another length"):
-        R.train(model(), DATA[:200], 5, state.config, state=state)
+        trainer.train(model(), DATA[:200], 5, state.config, state=state)
 
 
 def test_a_corpus_that_is_a_symlink_loop_is_refused(tmp_path):
     (tmp_path / "a").symlink_to(tmp_path / "b")
     (tmp_path / "b").symlink_to(tmp_path / "a")
     with pytest.raises(ValueError, match="cannot be opened"):
-        R.read_book(tmp_path / "a")
+        trainer.read_book(tmp_path / "a")
 
 
 @pytest.mark.parametrize("call, match", [
@@ -171,7 +172,7 @@ def test_a_corpus_that_is_a_symlink_loop_is_refused(tmp_path):
     (lambda: R.compute_grads(model(), [0, 1], [1, 8], np.zeros(M)), "character indices 0..7"),
     (lambda: R.gradient_through_time(model(), [0, 1], [1, 2, 3], np.zeros(M)), "one shape"),
     (lambda: R.mean_log_prob(model(), np.zeros(M), 0, np.array([], int)), "at least one character"),
-    (lambda: R.updates_per_epoch(100, 0), "seq_length must be an integer >= 1"),
+    (lambda: trainer.updates_per_epoch(100, 0), "seq_length must be an integer >= 1"),
 ])
 def test_the_math_refuses_what_it_cannot_mean(call, match):
     with pytest.raises(ValueError, match=match):

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import rnn_helpers as R
+import rnn_trainer as trainer
 
 pytestmark = pytest.mark.quick                   # `make check`
 
@@ -15,7 +16,7 @@ def test_one_adagrad_step_is_the_formula():
     before = {k: v.copy() for k, v in rnn.items()}
     arrays = {k: rnn[k] for k in R.PARAMS}
     g = R.compute_grads(before, data[:25], data[1:26], np.zeros(m))
-    R.train(rnn, data, 1, eta=0.1)
+    trainer.train(rnn, data, 1, eta=0.1)
     for k in R.PARAMS:
         gk = np.clip(g[k], -5, 5)
         np.testing.assert_allclose(rnn[k], before[k] - 0.1 * gk / np.sqrt(gk ** 2 + 1e-8), rtol=1e-12, atol=1e-15)
@@ -29,7 +30,7 @@ def test_gradients_are_clipped_before_the_update_unless_clip_is_none(clip):
     rnn = R.init_rnn(K, m, sig=3.0, rng=np.random.default_rng(1))        # huge gradients
     g = R.compute_grads({k: v.copy() for k, v in rnn.items()}, data[:25], data[1:26], np.zeros(m))
     assert max(np.abs(v).max() for v in g.values()) > 5
-    state = R.train(rnn, data, 1, clip=clip)
+    state = trainer.train(rnn, data, 1, clip=clip)
     for k in R.PARAMS:
         expected = g[k] if clip is None else np.clip(g[k], -clip, clip)
         np.testing.assert_allclose(state.moments["m"][k], expected ** 2, rtol=1e-12)
@@ -40,7 +41,7 @@ def test_sequence_hidden_state_and_epoch_rules_on_a_tiny_book():
     data = np.random.default_rng(0).integers(0, K, 60)
     rnn = R.init_rnn(K, m, sig=0.5, rng=np.random.default_rng(1))
     seen = []
-    R.train(rnn, data, 5, seq_length=T, hook=lambda u, rnn, hprev, x0, st: seen.append(
+    trainer.train(rnn, data, 5, seq_length=T, hook=lambda u, rnn, hprev, x0, st: seen.append(
         (u, st.e, st.epoch, hprev.copy(), x0)), hook_at=range(1, 6))
     # 60 characters hold sequences at e = 0 and e = 25; e = 50 would need data[75]: a new epoch
     assert [(u, e, epoch) for u, e, epoch, _, _ in seen] == [(1, 0, 1), (2, 25, 1), (3, 0, 2), (4, 25, 2),
@@ -48,7 +49,7 @@ def test_sequence_hidden_state_and_epoch_rules_on_a_tiny_book():
     assert [x0 for *_, x0 in seen] == [data[0], data[25], data[0], data[25], data[0]]
     assert not seen[0][3].any() and not seen[2][3].any() and not seen[4][3].any()   # h = 0 per epoch
     assert seen[1][3].any() and seen[3][3].any()                                    # carried over
-    assert R.updates_per_epoch(60, T) == 2
+    assert trainer.updates_per_epoch(60, T) == 2
 
 
 def test_hprev_carried_over_is_the_last_hidden_state_of_the_previous_sequence():
@@ -57,7 +58,7 @@ def test_hprev_carried_over_is_the_last_hidden_state_of_the_previous_sequence():
     rnn = R.init_rnn(K, m, sig=0.5, rng=np.random.default_rng(1))
     _, cache = R.forward({k: v.copy() for k, v in rnn.items()}, data[:25], data[1:26], np.zeros(m))
     seen = []
-    R.train(rnn, data, 2, hook=lambda u, rnn, hprev, x0, st: seen.append(hprev.copy()), hook_at=[2])
+    trainer.train(rnn, data, 2, hook=lambda u, rnn, hprev, x0, st: seen.append(hprev.copy()), hook_at=[2])
     np.testing.assert_array_equal(seen[0], cache.H[-1])
 
 
@@ -66,11 +67,11 @@ def test_smooth_loss_and_the_best_model_are_those_of_the_best_update(forward_spy
     data = np.random.default_rng(0).integers(0, 3, 3000)       # an easy text: only 3 characters
     rnn = R.init_rnn(K, m, rng=np.random.default_rng(1), dtype=np.float32)
     models = []
-    R.train(rnn, data, 300, hook=lambda u, rnn, hprev, x0, st: models.append(
+    trainer.train(rnn, data, 300, hook=lambda u, rnn, hprev, x0, st: models.append(
         ({k: rnn[k].copy() for k in R.PARAMS}, hprev.copy(), x0)), hook_at=range(1, 301))
     rnn = R.init_rnn(K, m, rng=np.random.default_rng(1), dtype=np.float32)
     forward_spy.clear()
-    state = R.train(rnn, data, 300)
+    state = trainer.train(rnn, data, 300)
     expected = [float(forward_spy[0][3])]
     for *_, loss in forward_spy[1:]:
         expected.append(0.999 * expected[-1] + 0.001 * float(loss))
@@ -90,10 +91,10 @@ def test_after_a_divergence_the_best_model_is_finite(tmp_path):
     K, m = 6, 5
     data = np.random.default_rng(0).integers(0, K, 500)
     rnn = R.init_rnn(K, m, rng=np.random.default_rng(1))
-    state = R.train(rnn, data, 10)
+    state = trainer.train(rnn, data, 10)
     rnn["V"][0, 0] = 1e300                                  # what an exploding update leaves behind
-    with pytest.raises(R.TrainingDiverged, match="update 11") as err:
-        R.train(rnn, data, 10, state=state)
+    with pytest.raises(trainer.TrainingDiverged, match="update 11") as err:
+        trainer.train(rnn, data, 10, state=state)
     diverged = err.value.state
     assert all(np.isfinite(v).all() for v in diverged.best_rnn.values())
     assert diverged.best_update <= 10 and np.isfinite(diverged.best_smooth_loss)
@@ -103,24 +104,24 @@ def test_after_a_divergence_the_best_model_is_finite(tmp_path):
 def test_float32_training_stays_float32():
     data = np.random.default_rng(0).integers(0, 8, 500)
     rnn = R.init_rnn(8, 10, rng=np.random.default_rng(1), dtype=np.float32)
-    state = R.train(rnn, data, 20)
+    state = trainer.train(rnn, data, 20)
     assert all(v.dtype == np.float32 for v in list(rnn.values()) + list(state.best_rnn.values()))
 
 
 def test_a_config_and_keyword_options_are_the_same():
     data = np.random.default_rng(0).integers(0, 8, 2000)
-    a = R.train(R.init_rnn(8, 6, rng=np.random.default_rng(1)), data, 30,
-                R.TrainConfig(eta=0.05, seq_length=10, batch_size=2))
-    b = R.train(R.init_rnn(8, 6, rng=np.random.default_rng(1)), data, 30, eta=0.05, seq_length=10, batch_size=2)
+    a = trainer.train(R.init_rnn(8, 6, rng=np.random.default_rng(1)), data, 30,
+                trainer.TrainConfig(eta=0.05, seq_length=10, batch_size=2))
+    b = trainer.train(R.init_rnn(8, 6, rng=np.random.default_rng(1)), data, 30, eta=0.05, seq_length=10, batch_size=2)
     np.testing.assert_array_equal(a.smooth_loss, b.smooth_loss)
-    assert a.config == b.config == R.TrainConfig(eta=0.05, seq_length=10, batch_size=2)
+    assert a.config == b.config == trainer.TrainConfig(eta=0.05, seq_length=10, batch_size=2)
 
 
 def test_mini_batches_read_b_streams_side_by_side(forward_spy):
     K, m, T, B = 6, 4, 5, 3
     data = np.random.default_rng(0).integers(0, K, 3 * 40)          # three streams of 40 characters
-    state = R.train(R.init_rnn(K, m, rng=np.random.default_rng(1)), data, 9, seq_length=T, batch_size=B)
-    per_epoch = R.updates_per_epoch(40, T)                             # 7 sequences per stream
+    state = trainer.train(R.init_rnn(K, m, rng=np.random.default_rng(1)), data, 9, seq_length=T, batch_size=B)
+    per_epoch = trainer.updates_per_epoch(40, T)                             # 7 sequences per stream
     for u, (X, Y, h0, _) in enumerate(forward_spy):
         e = (u % per_epoch) * T
         for b in range(B):
@@ -133,8 +134,8 @@ def test_mini_batches_read_b_streams_side_by_side(forward_spy):
 def test_random_order_visits_every_chunk_once_per_epoch_from_h0(forward_spy):
     T, C, n_chunks, B = 4, 13, 10, 2               # a chunk of 13 holds sequences at 0, 4 and 8
     data = np.arange(n_chunks * C)                 # each character is its own position
-    state = R.train(R.init_rnn(len(data), 3, rng=np.random.default_rng(0)), data, 60, seq_length=T,
-                    chunk_length=C, batch_size=B, rng=np.random.default_rng(3))
+    state = trainer.train(R.init_rnn(len(data), 3, rng=np.random.default_rng(0)), data, 60, seq_length=T,
+                          chunk_length=C, batch_size=B, rng=np.random.default_rng(3))
     assert state.epoch == 4                         # 3 sequences x 10 chunks / 2 streams = 15 per epoch
     for epoch in range(4):
         updates = forward_spy[epoch * 15:(epoch + 1) * 15]
@@ -153,7 +154,7 @@ def test_held_out_text_is_never_trained_on(forward_spy):
     np.testing.assert_array_equal(np.concatenate([train_part, held_out]), data)
     for options in (dict(), dict(batch_size=4), dict(chunk_length=100, batch_size=3)):
         forward_spy.clear()
-        R.train(R.init_rnn(len(data), 3, rng=np.random.default_rng(1)), train_part, 200, **options)
+        trainer.train(R.init_rnn(len(data), 3, rng=np.random.default_rng(1)), train_part, 200, **options)
         assert max(Y.max() for _, Y, *_ in forward_spy) < len(train_part)   # no target in the held-out part
 
 
@@ -161,11 +162,11 @@ def test_validation_is_recorded_and_time_budget_stops_training():
     K = 6
     data = np.random.default_rng(0).integers(0, K, 5000)
     train_part, held_out = R.split_corpus(data)
-    state = R.train(R.init_rnn(K, 8, rng=np.random.default_rng(1)), train_part, 50, validation=held_out,
-                    validate_every=20)
+    state = trainer.train(R.init_rnn(K, 8, rng=np.random.default_rng(1)), train_part, 50, validation=held_out,
+                          validate_every=20)
     assert state.val_loss[:, 0].tolist() == [20, 40, 50]
     assert np.all(state.val_loss[:, 1] > 0)
-    quick = R.train(R.init_rnn(K, 8, rng=np.random.default_rng(1)), train_part, 10**9, time_budget=0.2)
+    quick = trainer.train(R.init_rnn(K, 8, rng=np.random.default_rng(1)), train_part, 10**9, time_budget=0.2)
     assert 0 < quick.update < 10**9 and quick.smooth_loss.shape == (quick.update,)
 
 
@@ -176,11 +177,11 @@ def test_one_adam_step_is_the_formula(betas):
     rnn = R.init_rnn(K, m, sig=0.5, rng=np.random.default_rng(1))
     before = {k: v.copy() for k, v in rnn.items()}
     grads = [R.compute_grads(before, data[:25], data[1:26], np.zeros(m))]
-    R.train(rnn, data, 1, eta=0.01, optimizer="adam", betas=betas)
+    trainer.train(rnn, data, 1, eta=0.01, optimizer="adam", betas=betas)
     after_one = {k: v.copy() for k, v in rnn.items()}
     _, cache = R.forward(before, data[:25], data[1:26], np.zeros(m))
     grads.append(R.compute_grads(after_one, data[25:50], data[26:51], cache.H[-1]))
-    R.train(rnn := {k: v.copy() for k, v in before.items()}, data, 2, eta=0.01, optimizer="adam", betas=betas)
+    trainer.train(rnn := {k: v.copy() for k, v in before.items()}, data, 2, eta=0.01, optimizer="adam", betas=betas)
     (b1, b2), eps = betas, 1e-8
     for k in R.PARAMS:
         theta, mo, v = before[k], 0.0, 0.0
@@ -198,9 +199,9 @@ def test_decay_lowers_eta_linearly_over_the_run():
     data = np.random.default_rng(0).integers(0, K, 200)
     rnn = R.init_rnn(K, m, sig=0.5, rng=np.random.default_rng(1))
     before = {k: v.copy() for k, v in rnn.items()}
-    R.train(rnn, data, 1, eta=0.1)                                  # the first of 2 decayed steps: eta
+    trainer.train(rnn, data, 1, eta=0.1)                                  # the first of 2 decayed steps: eta
     decayed = {k: v.copy() for k, v in before.items()}
-    R.train(decayed, data, 2, eta=0.1, decay=True)
+    trainer.train(decayed, data, 2, eta=0.1, decay=True)
     _, cache = R.forward(before, data[:25], data[1:26], np.zeros(m))
     g1 = R.compute_grads(before, data[:25], data[1:26], np.zeros(m))
     g2 = R.compute_grads(rnn, data[25:50], data[26:51], cache.H[-1])
@@ -212,14 +213,14 @@ def test_decay_lowers_eta_linearly_over_the_run():
 
 def test_the_progress_bar_counts_this_calls_updates_or_seconds(capsys):
     data = np.random.default_rng(0).integers(0, 8, 5000)
-    state = R.train(R.init_rnn(8, 6, rng=np.random.default_rng(1)), data, 300)
-    R.train(R.init_rnn(8, 6, rng=np.random.default_rng(1)), data, 200, state=state, progress=True)
+    state = trainer.train(R.init_rnn(8, 6, rng=np.random.default_rng(1)), data, 300)
+    trainer.train(R.init_rnn(8, 6, rng=np.random.default_rng(1)), data, 200, state=state, progress=True)
     bar = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
     assert "200/200" in bar and "nats/char" in bar
-    R.train(R.init_rnn(8, 6, rng=np.random.default_rng(1)), data, 10**9, time_budget=1.0, progress=True)
+    trainer.train(R.init_rnn(8, 6, rng=np.random.default_rng(1)), data, 10**9, time_budget=1.0, progress=True)
     bar = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
     assert "/1 s" in bar and "nats/char" in bar and "1000000000" not in bar
-    R.train(R.init_rnn(8, 6, rng=np.random.default_rng(1)), data, 50, time_budget=1000, progress=True)
+    trainer.train(R.init_rnn(8, 6, rng=np.random.default_rng(1)), data, 50, time_budget=1000, progress=True)
     bar = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
     assert "100%" in bar and "1/1 s" in bar                      # every update planned was made: full
 
@@ -230,7 +231,7 @@ def test_adam_on_the_averaged_loss_without_clipping_is_the_formula():
     rnn = R.init_rnn(K, m, sig=R.init_2025(K, m), rng=np.random.default_rng(1))
     before = {k: v.copy() for k, v in rnn.items()}
     g1 = R.compute_grads(before, data[:T], data[1:T + 1], np.zeros(m), loss="mean")
-    state = R.train(rnn, data, 1, optimizer="adam", eta=0.001, loss="mean", clip=None)
+    state = trainer.train(rnn, data, 1, optimizer="adam", eta=0.001, loss="mean", clip=None)
     assert state.smooth_loss[0] == pytest.approx(R.compute_loss(before, data[:T], data[1:T + 1], np.zeros(m)) / T)
     assert state.per_character(state.smooth_loss[0]) == state.smooth_loss[0]
     b1, b2, eps = 0.9, 0.999, 1e-8
