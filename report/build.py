@@ -131,12 +131,15 @@ def widget_text(model_id, models):
 
 def merge(notebooks, title, author, date):
     """One notebook of every notebook's cells, with fresh ids, and a title block. What a notebook
-    shows only in Jupyter is left out: stderr and widgets. A figure's alt text is its caption."""
+    shows only in Jupyter is left out: stderr, widgets and the exercises (cells tagged "exercises").
+    A figure's alt text is its caption."""
     merged = nbformat.v4.new_notebook(metadata=copy.deepcopy(notebooks[0].metadata))
     merged.metadata.pop("widgets", None)
     merged.metadata.update(title=title, authors=[{"name": author}], date=date)
     for nb in notebooks:
         for cell in nb.cells:
+            if "exercises" in cell.metadata.get("tags", []):
+                continue
             cell = copy.deepcopy(cell)
             cell.id = uuid.uuid4().hex[:12]
             if cell.cell_type == "code":

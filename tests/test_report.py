@@ -310,6 +310,26 @@ def test_a_figures_alt_text_is_its_caption():
             if "image/png" in o.data] == ["Figure 1. The loss of train against t, in nats: ∂L/∂W.", "Figure 2. Two."]
 
 
+def test_the_exercises_stay_in_the_notebooks():
+    exercises = nbformat.v4.new_markdown_cell("### Exercises\n\n1. Try it.", metadata={"tags": ["exercises"]})
+    lesson = nbformat.v4.new_markdown_cell("## A section")
+    merged = build.merge([nbformat.v4.new_notebook(cells=[lesson, exercises])], "T", "A", "D")
+    assert [c.source for c in merged.cells] == ["## A section"]
+
+
+def test_each_lesson_ends_with_two_to_four_exercises():
+    for path in sorted((R.ROOT / "notebooks").glob("*.ipynb")):
+        if path.name.startswith("09"):             # a timing of the module's own code, not a lesson to try
+            continue
+        last = nbformat.read(path, as_version=4).cells[-1]
+        assert last.metadata.get("tags") == ["exercises"] and last.source.startswith("### Exercises"), path.name
+        assert 2 <= len(re.findall(r"^\d\. ", last.source, flags=re.M)) <= 4, path.name
+
+
+def test_no_exercise_reaches_the_report(report):
+    assert "Exercises" not in report.pdf_text and "Exercises" not in visible_text(report.page)
+
+
 def test_widgets_show_their_final_text():
     models = {"bar": dict(model_name="HBoxModel", state=dict(children=["IPY_MODEL_l", "IPY_MODEL_p", "IPY_MODEL_r"])),
               "l": dict(model_name="HTMLModel", state=dict(value="updates:\u2007100%")),
