@@ -397,7 +397,7 @@ class _ThreadChooser:
     second thread only slows. Mini-batches are faster with all threads alone (section 5.5's model: 9
     against 13 ms an update) but 10-40x slower beside another process whose BLAS threads wait for work
     too; so train now and then times a few updates with the other count and keeps the faster. (The
-    count changes no result: see test_training.py.)"""
+    count changes no result: see tests/test_threads.py.)"""
     TRIAL = 4                                 # updates timed with the other count; the first not counted
 
     def __init__(self, batch_size):
@@ -405,11 +405,15 @@ class _ThreadChooser:
         self.counts = [1] if batch_size == 1 or most == 1 else [most, 1]
         self.choosing = len(self.counts) > 1
         self.count, self.every, self.left, self.recent, self.trial = self.counts[0], 25, 25, [], None
+        self.started = None
+
+    def other(self, count):
+        return self.counts[1] if count == self.counts[0] else self.counts[0]
 
     def before_update(self):
         if self.left == 0 and self.trial is None:
             self.trial = []
-            self._use(self.counts[self.counts[0] == self.count])
+            self._use(self.other(self.count))
         self.started = time.perf_counter()
 
     def after_update(self):
@@ -424,7 +428,7 @@ class _ThreadChooser:
         if len(self.trial) == self.TRIAL or self.trial[-1] > 3 * usual:        # done, or hopeless
             timed = self.trial[1:] or self.trial
             trial_count, faster = self.count, sum(timed) / len(timed) < usual
-            self._use(trial_count if faster else self.counts[self.counts[0] == trial_count])
+            self._use(trial_count if faster else self.other(trial_count))
             self.every = 25 if faster else min(400, 2 * self.every)
             self.left, self.trial, self.recent = self.every, None, [] if faster else self.recent
 

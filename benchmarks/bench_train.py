@@ -1,13 +1,14 @@
-"""Updates per second of rnn_helpers.train against the classic min-char-rnn loop (benchmarks/minchar.py).
+"""Updates per second of rnn_trainer.train against the classic min-char-rnn loop (benchmarks/minchar.py).
 
 Both run the assignment's configuration (m = 100, seq_length = 25, eta = 0.1, batch 1) on the same
-corpus in one process. The headline is measured in CPU time with one BLAS thread: a second thread
-slows the baseline's (100, 1) products far more than ours, so wall time with the default threads
-flatters the ratio and would hide a regression of our loop. Each round alternates the two five times
-in runs of a quarter of a second or so (the machine's speed drifts from minute to minute); the ratio is the median of the
-rounds' ratios. Target: train at least TARGET times the baseline. Wall time with the default BLAS
-threads is printed beside it, labelled. Then characters per second with mini-batches, and, if PyTorch
-happens to be importable, its autograd on the assignment's configuration. Run it with `make bench`.
+corpus in one process. The headline is measured in CPU time with one BLAS thread: wall time with
+the default threads depends on what else the machine runs, and a second thread can slow the
+baseline's (100, 1) products more than ours, which flatters the ratio and once hid a regression.
+Each round alternates the two five times, in runs of a quarter of a second or so (the machine's
+speed drifts from minute to minute); the ratio is the median of the rounds' ratios. Target: train
+at least TARGET times the baseline. Wall time with the default BLAS threads is printed beside it,
+labelled. Then characters per second with mini-batches, and, if PyTorch happens to be importable,
+its autograd on the assignment's configuration. Run it with `make bench`.
 """
 import statistics
 import sys
