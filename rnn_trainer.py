@@ -7,6 +7,7 @@ resumable checkpoints, written atomically). Every function checks its inputs at 
 other way round.
 """
 import dataclasses
+import itertools
 import functools
 import glob
 import numbers
@@ -251,9 +252,10 @@ def updates_per_epoch(n_characters, seq_length=25):
     return (n_characters - seq_length - 1) // seq_length + 1
 
 
-def train(rnn, data, n_updates, config=None, *, state=None, rng=None, validation=None, hook=None,
-          hook_at=(), checkpoint=None, ind_to_char=None, progress=False, **options):
-    """Train rnn on the encoded text data (N,) for n_updates updates; returns the TrainState.
+def train(rnn, data, n_updates=None, *, state=None, rng=None, validation=None, hook=None, hook_at=(),
+          checkpoint=None, ind_to_char=None, progress=False, **settings):
+    """Train rnn on the encoded text data (N,) for n_updates updates (None: until the time_budget
+    setting is spent); returns the TrainState.
 
     rnn's arrays are updated in place: after the call they hold the trained parameters (the same
     array objects; train works on one flat copy and writes it back, even when it stops early).
@@ -262,8 +264,10 @@ def train(rnn, data, n_updates, config=None, *, state=None, rng=None, validation
     past the end of the text a new epoch starts from e = 0 with h = 0. Gradients are clipped;
     smooth_loss = 0.999 smooth_loss + 0.001 loss. Parameters train in their own dtype.
 
-    config: a TrainConfig; keyword options (eta=..., batch_size=..., ...) are folded into it.
-    state:  a TrainState (from an earlier call or load_checkpoint) to go on from, bit for bit.
+    settings: the fields of TrainConfig as keywords (eta=..., batch_size=..., time_budget=...);
+            the others keep their defaults, the course's.
+    state:  a TrainState (from an earlier call or load_checkpoint) to go on from, bit for bit, with
+            the settings it was trained with (a setting given again must have the same value).
     rng:    the generator of a new run (random chunk order, and the hooks sample with state.rng).
     validation: encoded held-out text (N_val,); its loss in nats per character is recorded in
             state.val_loss every config.validate_every updates and at the end, read from the hidden
@@ -276,10 +280,12 @@ def train(rnn, data, n_updates, config=None, *, state=None, rng=None, validation
             the vocabulary ind_to_char.
     progress: show a progress bar (updates, or seconds of the time budget) with the loss per character.
     """
-    config = dataclasses.replace(config or TrainConfig(), **options)
+    config = TrainConfig(**{**(state.config.trajectory() if state else {}), **settings})
     K, m = R.check_rnn(rnn)
     data = _check_data(data, K, "data")
-    n_updates = R.check_count("n_updates", n_updates, 0)
+    if n_updates is None and not config.time_budget:
+        raise ValueError("train needs n_updates, or time_budget=<seconds> to train until that time is spent.")
+    n_updates = None if n_updates is None else R.check_count("n_updates", n_updates, 0)
     reading = _Reading.of(len(data), config)
     _check_reading(len(data), config, reading)
     if validation is not None:
@@ -291,8 +297,9 @@ def train(rnn, data, n_updates, config=None, *, state=None, rng=None, validation
     if state is None:
         state = _new_state(rnn, config, reading, ind_to_char, rng)
     elif state.config.trajectory() != config.trajectory():
-        raise ValueError(f"The state to resume was trained with {state.config.trajectory()}, "
-                         f"not {config.trajectory()}.")
+        name, was = next((k, v) for k, v in state.config.trajectory().items() if getattr(config, k) != v)
+        raise ValueError(f"The state to resume was trained with {name}={was!r}, not {getattr(config, name)!r}: "
+                         f"resume with the same {name} (or leave it out), or start a new run.")
     elif len(state.order) != reading.n_chunks or state.step > reading.per_epoch:
         raise ValueError(f"The state to resume read a text of another length (an epoch of {len(state.order)} "
                          f"chunks, {state.step} updates into it); this one has {len(data):,} characters: "
@@ -301,8 +308,7 @@ def train(rnn, data, n_updates, config=None, *, state=None, rng=None, validation
         state.config = config
 
     theta, params = R.flat_views(rnn)
-    history = np.empty(state.update + n_updates)          # not touched beyond what is used
-    history[:state.update] = state.smooth_loss
+    history = list(state.smooth_loss)
     val_loss = [tuple(row) for row in state.val_loss]
     first, hooks = state.update, set(hook_at) if hook else set()
     bar = _progress_bar(n_updates, config.time_budget) if progress else None
@@ -311,13 +317,13 @@ def train(rnn, data, n_updates, config=None, *, state=None, rng=None, validation
     def steps():
         """What each update reads: its sequences X, Y and learning rate, until n_updates are done,
         the time budget is spent or an interrupt came; the hooks run before their update."""
-        for done in range(n_updates):
+        for done in itertools.count() if n_updates is None else range(n_updates):
             elapsed = time.perf_counter() - start
             if interrupt.requested or (config.time_budget and elapsed > config.time_budget):
                 return
             X, Y = _next_sequences(state, data, reading)
             if state.update + 1 in hooks:
-                state.smooth_loss = history[:state.update]
+                state.smooth_loss = np.array(history)
                 interrupt.in_hook = True
                 hook(state.update + 1, rnn | params, R.stream0(state.hprev), int(X.flat[0]), state)
                 interrupt.in_hook = False
@@ -332,7 +338,7 @@ def train(rnn, data, n_updates, config=None, *, state=None, rng=None, validation
             for smooth in R.training_loop(theta, params, steps(), config, state):
                 if threads.choosing:
                     threads.after_update()
-                history[state.update - 1] = smooth
+                history.append(smooth)
                 state.step += 1
                 elapsed = time.perf_counter() - start
                 if validation is not None and state.update % config.validate_every == 0:
@@ -476,13 +482,14 @@ def _learning_rate(config, done, n_updates, elapsed):
     """η, or with decay η times the share of the run still to go (by updates or by time)."""
     if not config.decay:
         return config.eta
-    fraction_done = max(done / n_updates, elapsed / config.time_budget if config.time_budget else 0.0)
+    fraction_done = max(done / n_updates if n_updates else 0.0,
+                        elapsed / config.time_budget if config.time_budget else 0.0)
     return config.eta * (1 - fraction_done)
 
 
 def _record(state, history, val_loss):
     """Copy the smooth loss so far (the first state.update entries) and the held-out losses into state."""
-    state.smooth_loss = history[:state.update].copy()
+    state.smooth_loss = np.array(history[:state.update], dtype=float)
     state.val_loss = np.array(val_loss, dtype=float).reshape(-1, 3)
     return state
 

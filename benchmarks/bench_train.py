@@ -76,7 +76,7 @@ def main():
 
     print(f"\nmini-batches (m = 100, seq_length = 25, AdaGrad, float32, {BATCH_SECONDS:g} s each, wall time):")
     for B in BATCH_SIZES:
-        state = trainer.train(R.init_rnn(K, 100, rng=np.random.default_rng(0), dtype=np.float32), data, 10**9,
+        state = trainer.train(R.init_rnn(K, 100, rng=np.random.default_rng(0), dtype=np.float32), data,
                               batch_size=B, time_budget=BATCH_SECONDS)
         print(f"  B = {B:2d}: {state.update * state.characters_per_update / state.wall_time:9,.0f} characters/s "
               f"({state.updates_per_second:,.0f} updates/s)")

@@ -47,7 +47,7 @@ def main():
         if args.big:
             train_data, held_out = R.split_corpus(corpus.data)
             big = trainer.train(R.init_rnn(corpus.K, p8["BIG"]["m"], sig=p8["SIG"], rng=np.random.default_rng(seed),
-                                           dtype=p2["DTYPE"]), train_data, 10**9, optimizer="adam", eta=p8["BIG"]["eta"],
+                                           dtype=p2["DTYPE"]), train_data, optimizer="adam", eta=p8["BIG"]["eta"],
                           decay=True, seq_length=p8["BIG"]["seq_length"], batch_size=p8["BIG"]["batch_size"],
                           time_budget=args.big, rng=np.random.default_rng(seed + 1))
             b, bm = big.best_rnn, p8["BIG"]["m"]

@@ -9,7 +9,6 @@ import os
 from dataclasses import dataclass
 
 import rnn_helpers as R
-import rnn_trainer as trainer
 
 OPTIMIZER_NAMES = {"adagrad": "AdaGrad", "adam": "Adam"}
 
@@ -29,9 +28,9 @@ class Handout:
     reference_best: float      # the handout's best smooth loss, where it gives only that
     bonus: tuple               # (the handout's bonus item, points, where the report answers it)
 
-    def train_config(self, **options):
-        """The TrainConfig of the handout's training (optimizer, η, loss, clipping), with options."""
-        return trainer.TrainConfig(optimizer=self.optimizer, eta=self.eta, loss=self.loss, clip=self.clip, **options)
+    def settings(self, **more):
+        """The handout's settings of train (optimizer, η, loss, clipping), with more."""
+        return dict(optimizer=self.optimizer, eta=self.eta, loss=self.loss, clip=self.clip, **more)
 
     def init_sig(self, K, m):
         """init_rnn's sig: one standard deviation, or one each for U, W, V."""

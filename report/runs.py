@@ -197,6 +197,27 @@ def save_best_model(path, state, ind_to_char):
     trainer.save_model(path, state.best_rnn, ind_to_char, h0=state.best_h, x0=np.array(state.best_x))
 
 
+def save_run(corpus, state, planned_updates, time_budget, sample_at, **config):
+    """Write section 2's run for the later notebooks: best_model.npz (save_best_model) and run.json,
+    its record: the settings (train's, and config: m, sig, dtype, seed, sample_every, sample_length),
+    what it planned and what it measured, and the handout's reference points beside this run's
+    smooth loss at the same updates. Returns the record."""
+    save_best_model(corpus.runs / "best_model.npz", state, corpus.ind_to_char)
+    c, loss = state.config, state.smooth_loss
+    per_epoch = trainer.updates_per_epoch(len(corpus.data), c.seq_length)
+    run = dict(corpus=corpus.info, handout=corpus.handout.key,
+               config=dict(config, optimizer=c.optimizer, eta=c.eta, loss=c.loss, clip=c.clip, seq_length=c.seq_length),
+               updates=state.update, planned_updates=planned_updates, time_budget=time_budget,
+               epochs=state.update / per_epoch, updates_per_epoch=per_epoch,
+               wall_time=state.wall_time, updates_per_second=state.updates_per_second,
+               first_loss=float(loss[0]), final_smooth_loss=float(loss[-1]),
+               best_smooth_loss=state.best_smooth_loss, best_update=state.best_update, sample_at=list(sample_at),
+               reference=[[u, theirs, float(loss[u - 1])]        # [update, the handout's smooth loss, this run's]
+                          for u, theirs in corpus.handout.reference_points if u <= state.update])
+    write_json(corpus.runs / "run.json", run)
+    return run
+
+
 def load_best_model(path, corpus):
     """(rnn, h0, x0) from save_best_model's file."""
     rnn, _, _ = trainer.load_model(path, corpus.char_to_ind)
@@ -228,10 +249,9 @@ def retrain_assignment_network(corpus, run, data, validation, seconds, validate_
     training. Returns the TrainState."""
     cfg = run["config"]
     rnn = R.init_rnn(corpus.K, cfg["m"], sig=cfg["sig"], rng=np.random.default_rng(cfg["seed"]), dtype=cfg["dtype"])
-    config = trainer.TrainConfig(**{k: cfg[k] for k in ("optimizer", "eta", "loss", "clip", "seq_length")},
-                                 time_budget=seconds, validate_every=validate_every)
-    return trainer.train(rnn, data, 10**9, config, validation=validation, rng=np.random.default_rng(cfg["seed"] + 1),
-                         **options)
+    settings = {k: cfg[k] for k in ("optimizer", "eta", "loss", "clip", "seq_length")} | options
+    return trainer.train(rnn, data, validation=validation, rng=np.random.default_rng(cfg["seed"] + 1),
+                         time_budget=seconds, validate_every=validate_every, **settings)
 
 
 def notebook_parameters(name):

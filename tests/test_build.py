@@ -380,7 +380,7 @@ def test_load_best_model_of_a_checkpoint_is_a_clear_error(tmp_path):
 
 def test_summary_of_a_run_without_updates_is_a_clear_error():
     corpus = tiny_corpus()
-    state = trainer.train(R.init_rnn(corpus.K, 6, rng=np.random.default_rng(0)), corpus.data, 10**9, time_budget=1e-9)
+    state = trainer.train(R.init_rnn(corpus.K, 6, rng=np.random.default_rng(0)), corpus.data, time_budget=1e-9)
     assert state.update == 0
     with pytest.raises(ValueError, match="runs.summary: the run made no update"):
         runs.summary(state)

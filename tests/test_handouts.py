@@ -29,9 +29,9 @@ def test_an_unknown_handout_is_refused_with_the_choices(monkeypatch, value):
 
 
 def test_each_handout_trains_as_its_text_says():
-    old, new = HANDOUTS["2017"].train_config(), HANDOUTS["2025"].train_config(seq_length=25)
-    assert (old.optimizer, old.eta, old.loss, old.clip) == ("adagrad", 0.1, "sum", 5.0)
-    assert (new.optimizer, new.eta, new.loss, new.clip) == ("adam", 0.001, "mean", None)
+    assert HANDOUTS["2017"].settings() == dict(optimizer="adagrad", eta=0.1, loss="sum", clip=5.0)
+    assert HANDOUTS["2025"].settings(seq_length=25) == dict(optimizer="adam", eta=0.001, loss="mean", clip=None,
+                                                            seq_length=25)
     assert HANDOUTS["2017"].init_sig(80, 100) == 0.01
     assert HANDOUTS["2025"].init_sig(80, 100) == pytest.approx({"U": 160 ** -0.5, "W": 200 ** -0.5, "V": 0.1})
     rnn = R.init_rnn(80, 100, sig=HANDOUTS["2025"].init_sig(80, 100), rng=np.random.default_rng(0))

@@ -153,7 +153,7 @@ def test_a_model_file_with_a_broken_vocabulary_is_refused(tmp_path):
 def test_resuming_on_a_text_of_another_length_is_refused(small_run):
     _, state, _ = small_run(30, chunk_length=50)
     with pytest.raises(ValueError, match="another length"):
-        trainer.train(model(), DATA[:200], 5, state.config, state=state)
+        trainer.train(model(), DATA[:200], 5, state=state)
 
 
 def test_a_corpus_that_is_a_symlink_loop_is_refused(tmp_path):

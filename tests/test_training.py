@@ -108,13 +108,23 @@ def test_float32_training_stays_float32():
     assert all(v.dtype == np.float32 for v in list(rnn.values()) + list(state.best_rnn.values()))
 
 
-def test_a_config_and_keyword_options_are_the_same():
+def test_a_resumed_run_keeps_its_settings_and_names_one_that_differs():
     data = np.random.default_rng(0).integers(0, 8, 2000)
-    a = trainer.train(R.init_rnn(8, 6, rng=np.random.default_rng(1)), data, 30,
-                trainer.TrainConfig(eta=0.05, seq_length=10, batch_size=2))
-    b = trainer.train(R.init_rnn(8, 6, rng=np.random.default_rng(1)), data, 30, eta=0.05, seq_length=10, batch_size=2)
-    np.testing.assert_array_equal(a.smooth_loss, b.smooth_loss)
-    assert a.config == b.config == trainer.TrainConfig(eta=0.05, seq_length=10, batch_size=2)
+    straight = trainer.train(R.init_rnn(8, 6, rng=np.random.default_rng(1)), data, 30, eta=0.05, seq_length=10,
+                             batch_size=2, time_budget=100)
+    rnn = R.init_rnn(8, 6, rng=np.random.default_rng(1))
+    state = trainer.train(rnn, data, 10, eta=0.05, seq_length=10, batch_size=2)
+    trainer.train(rnn, data, 20, state=state)                     # the state's settings, not the defaults
+    np.testing.assert_array_equal(state.smooth_loss, straight.smooth_loss)
+    assert state.config == trainer.TrainConfig(eta=0.05, seq_length=10, batch_size=2)     # no time budget
+    with pytest.raises(ValueError, match=r"trained with eta=0.05, not 0.1: resume with the same eta"):
+        trainer.train(rnn, data, 5, state=state, eta=0.1)
+
+
+def test_training_until_the_time_budget_needs_one():
+    data = np.random.default_rng(0).integers(0, 8, 2000)
+    with pytest.raises(ValueError, match="n_updates, or time_budget"):
+        trainer.train(R.init_rnn(8, 6, rng=np.random.default_rng(1)), data)
 
 
 def test_mini_batches_read_b_streams_side_by_side(forward_spy):
@@ -166,8 +176,8 @@ def test_validation_is_recorded_and_time_budget_stops_training():
                           validate_every=20)
     assert state.val_loss[:, 0].tolist() == [20, 40, 50]
     assert np.all(state.val_loss[:, 1] > 0)
-    quick = trainer.train(R.init_rnn(K, 8, rng=np.random.default_rng(1)), train_part, 10**9, time_budget=0.2)
-    assert 0 < quick.update < 10**9 and quick.smooth_loss.shape == (quick.update,)
+    quick = trainer.train(R.init_rnn(K, 8, rng=np.random.default_rng(1)), train_part, time_budget=0.2)
+    assert 0 < quick.update and quick.smooth_loss.shape == (quick.update,)
 
 
 @pytest.mark.parametrize("betas", [(0.9, 0.999), (0.8, 0.99)])
@@ -217,7 +227,7 @@ def test_the_progress_bar_counts_this_calls_updates_or_seconds(capsys):
     trainer.train(R.init_rnn(8, 6, rng=np.random.default_rng(1)), data, 200, state=state, progress=True)
     bar = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
     assert "200/200" in bar and "nats/char" in bar
-    trainer.train(R.init_rnn(8, 6, rng=np.random.default_rng(1)), data, 10**9, time_budget=1.0, progress=True)
+    trainer.train(R.init_rnn(8, 6, rng=np.random.default_rng(1)), data, time_budget=1.0, progress=True)
     bar = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
     assert "/1 s" in bar and "nats/char" in bar and "1000000000" not in bar
     trainer.train(R.init_rnn(8, 6, rng=np.random.default_rng(1)), data, 50, time_budget=1000, progress=True)

@@ -55,12 +55,12 @@ def step_curve(entry, m, steps, central, complex_step, h):
             f"Complex step: {np.median(complex_step[steps < 1e-6]):.0e} (median, $h < 10^{{-6}}$).")
 
 
-def settings_rows(corpus, config, m, n_updates, per_epoch, dtype, seed):
-    """Notebook 02: the rows of Table 3, the training configuration."""
-    h, clip = corpus.handout, config.clip
+def settings_rows(corpus, settings, m, n_updates, per_epoch, dtype, seed):
+    """Notebook 02: the rows of Table 3, the training configuration (settings: train's)."""
+    h, clip = corpus.handout, settings["clip"]
     return [["corpus", f"{corpus.name} ({corpus.info['characters']:,} characters, $K = {corpus.K}$)"],
             ["hidden units $m$", m], ["optimizer", h.optimizer_words()],
-            ["loss of a sequence", f"{LOSS_KIND[config.loss]} over its $\\tau = {config.seq_length}$ characters"],
+            ["loss of a sequence", f"{LOSS_KIND[settings['loss']]} over its $\\tau = {settings['seq_length']}$ characters"],
             ["gradient clipping", f"elementwise to $[-{clip:g}, {clip:g}]$" if clip else "none"],
             ["initial weights", h.init_words()],
             ["updates", f"{n_updates:,} ({n_updates / per_epoch:.2f} epochs of {per_epoch:,} updates)"],
