@@ -129,16 +129,20 @@ def widget_text(model_id, models):
     return ""
 
 
+NOTEBOOK_ONLY = {"exercises", "numbers"}
+
+
 def merge(notebooks, title, author, date):
     """One notebook of every notebook's cells, with fresh ids, and a title block. What a notebook
-    shows only in Jupyter is left out: stderr, widgets and the exercises (cells tagged "exercises").
+    shows only in Jupyter is left out: stderr, widgets, the exercises and the values behind a finding
+    (cells tagged "exercises" or "numbers": the sentences in the report cite what they need).
     A figure's alt text is its caption."""
     merged = nbformat.v4.new_notebook(metadata=copy.deepcopy(notebooks[0].metadata))
     merged.metadata.pop("widgets", None)
     merged.metadata.update(title=title, authors=[{"name": author}], date=date)
     for nb in notebooks:
         for cell in nb.cells:
-            if "exercises" in cell.metadata.get("tags", []):
+            if NOTEBOOK_ONLY & set(cell.metadata.get("tags", [])):
                 continue
             cell = copy.deepcopy(cell)
             cell.id = uuid.uuid4().hex[:12]

@@ -310,11 +310,25 @@ def test_a_figures_alt_text_is_its_caption():
             if "image/png" in o.data] == ["Figure 1. The loss of train against t, in nats: ∂L/∂W.", "Figure 2. Two."]
 
 
-def test_the_exercises_stay_in_the_notebooks():
+def test_the_exercises_and_a_findings_numbers_stay_in_the_notebooks():
     exercises = nbformat.v4.new_markdown_cell("### Exercises\n\n1. Try it.", metadata={"tags": ["exercises"]})
+    values = nbformat.v4.new_code_cell("display(numbers({'loss': 1.5}))", metadata={"tags": ["numbers"]})
     lesson = nbformat.v4.new_markdown_cell("## A section")
-    merged = build.merge([nbformat.v4.new_notebook(cells=[lesson, exercises])], "T", "A", "D")
+    merged = build.merge([nbformat.v4.new_notebook(cells=[lesson, values, exercises])], "T", "A", "D")
     assert [c.source for c in merged.cells] == ["## A section"]
+
+
+def test_a_findings_numbers_are_shown_beside_its_sentence_in_the_notebook():
+    """Every notebook whose sentences come from report.findings shows the values of at least one in a
+    cell tagged numbers, just before the sentence, and the table lists each value given it."""
+    table = findings.numbers({"updates": 12000, "loss": np.float32(1.23456), "share": "5%"})
+    assert table.splitlines()[2:] == ["| updates | 12,000 |", "| loss | 1.235 |", "| share | 5% |"]
+    for name in ("02_training", "03_synthesis_evolution", "06_validation_and_order",
+                 "07_batches_and_adam"):
+        cells = nbformat.read(R.ROOT / "notebooks" / f"{name}.ipynb", as_version=4).cells
+        tagged = [i for i, c in enumerate(cells) if "numbers" in c.metadata.get("tags", [])]
+        assert tagged, name
+        assert all(re.search(r"\b[A-F]\.[a-z_]+\(", cells[i + 1].source) for i in tagged), name
 
 
 def test_each_lesson_ends_with_two_to_four_exercises():

@@ -3,6 +3,8 @@ named function, one module per group of notebooks (assignment: 01-04, bonus: 05-
 08 and 10). Here, the word helpers they share."""
 import math
 
+import numpy as np
+
 from report.render import generated
 
 # The best training loss that public solutions of the assignment report, in nats per character
@@ -33,6 +35,18 @@ def gap_words(train_loss, val_loss):
     if abs(gap) < 0.05:
         return "the two are within 0.05 nats of each other"
     return f"the held-out loss is {abs(gap):.2f} nats {'higher' if gap > 0 else 'lower'}"
+
+
+def numbers(values):
+    """The values a finding's sentence rests on ({name: value}), as a two-column Markdown table for the
+    notebook's reader; the cells that show them are tagged "numbers" and stay out of the report."""
+    def show(v):
+        if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+            return f"{v:,}"
+        if isinstance(v, (float, np.floating)):
+            return f"{v:,.1f}" if abs(v) >= 1000 else f"{v:.4g}"
+        return str(v)
+    return "\n".join(["| the sentence cites | value |", "|---|---|"] + [f"| {name} | {show(v)} |" for name, v in values.items()])
 
 
 # ---------------------------------------------------------------------------------------------
