@@ -223,9 +223,12 @@ def compute_grads(rnn, x, y, h0, loss="sum"):
 def gradient_through_time(rnn, x, y, h0):
     """The norms ||dL_T / dh_{T-k}|| for k = 0, ..., T - 1, (T,): how much the loss of the last
     character of a sequence, L_T = -log y_T^T p_T, depends on the hidden state k steps earlier.
-    x, y: input and target indices (T,); h0: (m,)."""
+    x, y: input and target indices (T,) of one sequence; h0: (m,)."""
     W, V = rnn["W"], rnn["V"]
     x, y = _check_sequences(rnn, x, y)
+    if x.ndim != 1:
+        raise ValueError(f"gradient_through_time reads one sequence: x and y of shape (T,), got {x.shape}.")
+    h0 = check_h0(h0, W.shape[0])
     H = hidden_states(rnn, x, h0)
     g = softmax(H[-1].dot(V.T) + rnn["c"])
     g[y[-1]] -= 1                             # dL_T/do_T = p_T - y_T
@@ -339,19 +342,17 @@ def synthesize(rnn, h0, x0, n, rng, temperature=1.0, top_p=1.0):
     K, m = check_rnn(rnn)
     U, W, V, b, c = (rnn[k] for k in PARAMS)
     n = check_count("n", n, 0)
-    if not isinstance(temperature, numbers.Real) or not 1e-6 <= temperature < math.inf:
+    real = lambda v: isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
+    if not real(temperature) or not 1e-6 <= temperature < math.inf:
         raise ValueError(f"temperature must be a finite number >= 1e-6 (below, o_t / temperature "
                          f"overflows), got {temperature!r}.")
     if not isinstance(rng, np.random.Generator):
         raise ValueError(f"rng must be a NumPy Generator, e.g. np.random.default_rng(0); got {rng!r}.")
-    if not isinstance(top_p, numbers.Real) or not 0 < top_p <= 1:
+    if not real(top_p) or not 0 < top_p <= 1:
         raise ValueError(f"top_p must be in (0, 1], got {top_p!r}.")
     if isinstance(x0, bool) or not isinstance(x0, numbers.Integral) or not 0 <= x0 < K:
         raise ValueError(f"x0={x0!r} is not in the vocabulary (0..{K - 1}).")
-    h = np.asarray(h0)
-    if h.shape != (m,) or not np.isrealobj(h) or not np.isfinite(h).all():
-        raise ValueError(f"h0 must be a finite real array of shape {(m,)}, got shape {h.shape}.")
-    x, UT, WT, VT = int(x0), U.T, W.T, V.T
+    h, x, UT, WT, VT = check_h0(h0, m), int(x0), U.T, W.T, V.T
     out = np.empty(n, dtype=np.intp)
     for t in range(n):
         h = np.tanh(h.dot(WT) + UT[x] + b)    # h_t = tanh(W h_{t-1} + U x_t + b)
@@ -488,6 +489,14 @@ def _check_sequences(rnn, x, y):
     if x.shape != y.shape:
         raise ValueError(f"x and y must have one shape (y is x moved on by one character), got {x.shape} and {y.shape}.")
     return x, y
+
+
+def check_h0(h0, m):
+    """h0 as an array, if it is a finite real hidden state of shape (m,)."""
+    h = np.asarray(h0)
+    if h.shape != (m,) or not np.isrealobj(h) or not np.isfinite(h).all():
+        raise ValueError(f"h0 must be a finite real array of shape {(m,)}, got shape {h.shape}.")
+    return h
 
 
 def check_count(name, value, minimum):

@@ -305,6 +305,7 @@ def train(rnn, data, n_updates=None, *, state=None, rng=None, validation=None, h
                          f"chunks, {state.step} updates into it); this one has {len(data):,} characters: "
                          "resume on the text it was trained on.")
     else:
+        _check_resumable(state, rnn)
         state.config = config
 
     theta, params = R.flat_views(rnn)
@@ -452,6 +453,21 @@ def _new_state(rnn, config, reading, ind_to_char, rng):
                       moments={k: {p: np.zeros_like(rnn[p]) for p in PARAMS}
                                for k in R.OPTIMIZERS[config.optimizer][1]},
                       best_rnn={k: rnn[k].copy() for k in PARAMS})
+
+
+def _check_resumable(state, rnn):
+    """The model to train on from state is one of the same shapes and dtype as the one it was trained with."""
+    K, m = R.check_rnn(rnn)
+    shapes = {k: (rnn[k].shape, rnn[k].dtype) for k in R.PARAMS}
+    theirs = {k: (v.shape, v.dtype) for k, v in state.best_rnn.items()}
+    if shapes != theirs:
+        k = next(k for k in R.PARAMS if shapes[k] != theirs[k])
+        raise ValueError(f"The state to resume was trained with a model whose {k} is {theirs[k][1]} {theirs[k][0]}; "
+                         f"this one's is {shapes[k][1]} {shapes[k][0]} (K = {K}, m = {m}): resume with the model "
+                         "saved beside it (load_checkpoint returns both).")
+    if np.shape(state.hprev) not in ((m,), (state.config.batch_size, m)):
+        raise ValueError(f"The state to resume is corrupt: its hidden state has shape {np.shape(state.hprev)}, "
+                         f"not ({m},) or ({state.config.batch_size}, {m}).")
 
 
 def _next_sequences(state, data, reading):
@@ -669,6 +685,9 @@ def _model_from(z, path, char_to_ind):
         chars = [chr(c) for c in z["chars"]] if z["chars"].dtype.kind in "iu" else [str(c) for c in z["chars"]]
     except KeyError as err:
         raise ValueError(f"{path} is not a model file: it has no array {err}.") from None
+    except (ValueError, OverflowError):                     # chr() of a number that is no code point
+        raise ValueError(f"{path} is corrupt: its vocabulary holds numbers that are no character "
+                         "(code points run from 0 to 0x10FFFF).") from None
     try:
         K, _ = R.check_rnn(rnn)
     except ValueError as err:
@@ -714,6 +733,10 @@ def load_checkpoint(path, char_to_ind=None):
     """(rnn, state, char_to_ind, ind_to_char); train(rnn, data, n, state=state) goes on bit for bit."""
     z = load_npz(path)
     rnn, c2i, i2c = _model_from(z, path, char_to_ind)
+    if "state" not in z:
+        raise ValueError(f"{path} is a model without a training state (a best model, or save_model's file), not a "
+                         "checkpoint: load it with load_model to use it; to resume training, load the run's "
+                         "checkpoint.npz.")
     try:
         s = json.loads(str(z["state"]))
         config = TrainConfig(**s["config"])
@@ -728,4 +751,10 @@ def load_checkpoint(path, char_to_ind=None):
                            val_loss=z["val_loss"], rng=rng, wall_time=s["wall_time"])
     except (KeyError, ValueError, TypeError) as err:
         raise ValueError(f"{path} is not a complete checkpoint ({err}): delete it and train again.") from None
+    arrays = {"hprev": state.hprev, "smooth_loss": state.smooth_loss, "best_h": state.best_h} | {
+        f"{moment} moments": np.concatenate([v.ravel() for v in state.moments[moment].values()]) for moment in state.moments}
+    broken = [name for name, a in arrays.items() if not np.isfinite(a).all()]
+    if broken:
+        raise ValueError(f"{path} is corrupt: its {' and '.join(broken)} hold inf or nan, which no finished update "
+                         "writes; resume from another checkpoint, or train again.")
     return rnn, state, c2i, i2c

@@ -210,7 +210,7 @@ def test_corrupt_and_missing_checkpoints(tmp_path):
     with pytest.raises(ValueError, match="corrupt"):
         trainer.load_checkpoint(tmp_path / "bad.npz")
     trainer.save_model(tmp_path / "model_only.npz", R.init_rnn(3, 4), {0: "a", 1: "b", 2: "c"})
-    with pytest.raises(ValueError, match="not a complete checkpoint"):
+    with pytest.raises(ValueError, match="a model without a training state"):
         trainer.load_checkpoint(tmp_path / "model_only.npz")
     with pytest.raises(FileNotFoundError, match="Train a model first"):
         trainer.load_model(tmp_path / "missing.npz")
@@ -221,3 +221,58 @@ def test_a_diverged_model_file_is_corrupt(tmp_path):
     np.savez(tmp_path / "m.npz", **(rnn | {"W": np.full((4, 4), np.inf), "chars": np.array([97, 98, 99])}))
     with pytest.raises(ValueError, match="corrupt.*inf or nan"):
         trainer.load_model(tmp_path / "m.npz")
+
+
+def _checkpoint(tmp_path, **changes):
+    """A checkpoint of a short run, with some of its arrays changed; its path."""
+    vocab = dict(enumerate("abcde"))
+    trainer.train(model(), DATA, 6, checkpoint=tmp_path / "ck.npz", ind_to_char=vocab)
+    arrays = dict(np.load(tmp_path / "ck.npz")) | changes
+    np.savez(tmp_path / "changed.npz", **arrays)
+    return tmp_path / "changed.npz"
+
+
+def test_a_best_model_is_not_taken_for_a_broken_checkpoint(tmp_path):
+    trainer.save_model(tmp_path / "best.npz", model(), dict(enumerate("abcde")), h0=np.zeros(4), x0=np.array(0))
+    with pytest.raises(ValueError, match="a model without a training state .* load it with load_model") as err:
+        trainer.load_checkpoint(tmp_path / "best.npz")
+    assert "delete" not in str(err.value)
+
+
+def test_a_checkpoint_with_nan_moments_is_corrupt_not_a_divergence(tmp_path):
+    path = _checkpoint(tmp_path, m_W=np.full((4, 4), np.nan))
+    with pytest.raises(ValueError, match="corrupt: its m moments hold inf or nan") as err:
+        trainer.load_checkpoint(path)
+    assert "eta" not in str(err.value)
+
+
+@pytest.mark.parametrize("other, match", [(dict(m=6), r"whose U is float64 \(4, 5\); this one's is float64 \(6, 5\)"),
+                                          (dict(dtype=np.float32), "float64 .* this one's is float32")])
+def test_resuming_with_another_model_names_what_differs(tmp_path, other, match):
+    _, state, _, _ = trainer.load_checkpoint(_checkpoint(tmp_path))
+    with pytest.raises(ValueError, match=match):
+        trainer.train(model(**other), DATA, 3, state=state)
+
+
+def test_a_checkpoint_with_a_hidden_state_of_the_wrong_shape_is_refused(tmp_path):
+    rnn, state, _, _ = trainer.load_checkpoint(_checkpoint(tmp_path, hprev=np.zeros(3)))
+    with pytest.raises(ValueError, match=r"corrupt: its hidden state has shape \(3,\), not \(4,\)"):
+        trainer.train(rnn, DATA, 3, state=state)
+
+
+def test_a_vocabulary_beyond_unicode_is_corrupt(tmp_path):
+    path = _checkpoint(tmp_path, chars=np.array([97, 98, 99, 100, 0x110000], dtype=np.int64))
+    with pytest.raises(ValueError, match="no character"):
+        trainer.load_model(path)
+
+
+def test_booleans_and_wrong_states_in_synthesis_and_gradients_through_time():
+    rnn, x = model(), np.array([1, 2, 3])
+    with pytest.raises(ValueError, match="temperature"):
+        R.synthesize(rnn, np.zeros(4), 0, 5, np.random.default_rng(), temperature=True)
+    with pytest.raises(ValueError, match="top_p"):
+        R.synthesize(rnn, np.zeros(4), 0, 5, np.random.default_rng(), top_p=True)
+    with pytest.raises(ValueError, match=r"h0 must be .* shape \(4,\), got shape \(3,\)"):
+        R.gradient_through_time(rnn, x, x, np.zeros(3))
+    with pytest.raises(ValueError, match="one sequence"):
+        R.gradient_through_time(rnn, x[:, None], x[:, None], np.zeros(4))
