@@ -10,12 +10,12 @@ import rnn_helpers as R
 from report.textstats import PATTERNS, _check_text
 
 
-def surprisal(rnn, x, y, h0, K=None):
+def surprisal(rnn, x, y, h0, K):
     """(bits (T,), P (T, K), H (T + 1, m)): -log2 p_t(y_t) of each target character, the model's
     distributions p_t, and its hidden states, reading x (T,) from h0 (m,). K: the corpus's vocabulary
-    size, when given; a model of another vocabulary is refused (its indices mean other characters)."""
+    size; a model of another vocabulary is refused (its indices mean other characters)."""
     K_model, m = R.check_rnn(rnn)
-    if K is not None and K != K_model:
+    if K != K_model:
         raise ValueError(f"The model has a vocabulary of {K_model} characters, the corpus {K}: it was trained on "
                          "another text; load the model trained on this corpus (runs.load_best_model checks this).")
     K = K_model

@@ -157,12 +157,19 @@ def _discount(level):
     return values[1] / (values[1] + 2 * values[2]) if values[1] else 0.5
 
 
+MIN_COMPRESSED = 100      # held-out characters: one byte of compressed output is then <= 0.08 bits each
+
+
 def compressed_bits_per_character(train, held_out):
     """For gzip, bz2 and lzma at their strongest settings, what the held-out text costs after the
     training text: (C(train + held_out) - C(train)) bytes, in bits per held-out character."""
     _check_text("train", train, "the compressors measure what the held-out text costs after it; pass the "
                                 "training part of the corpus.")
     _check_text("held_out", held_out, "there is nothing to measure; pass at least one held-out character.")
+    if len(held_out) < MIN_COMPRESSED:
+        raise ValueError(f"held_out has {len(held_out)} characters: a compressor's output grows in whole bytes, "
+                         f"8 / {len(held_out)} bits per character at a time, so below {MIN_COMPRESSED} characters "
+                         "its cost measures nothing. Hold out more of the corpus.")
     compressors = {"gzip": lambda b: gzip.compress(b, compresslevel=9, mtime=0),
                    "bz2": lambda b: bz2.compress(b, compresslevel=9),
                    "lzma": lambda b: lzma.compress(b, preset=9 | lzma.PRESET_EXTREME)}

@@ -16,7 +16,7 @@ def test_surprisal_is_minus_log2_of_forwards_p_at_each_target():
     rnn = R.init_rnn(K, m, sig=0.5, rng=np.random.default_rng(0))
     rng = np.random.default_rng(1)
     x, y, h0 = rng.integers(0, K, T), rng.integers(0, K, T), rng.uniform(-0.5, 0.5, m)
-    bits, P, H = A.surprisal(rnn, x, y, h0)
+    bits, P, H = A.surprisal(rnn, x, y, h0, K)
     h = h0
     for t in range(T):                        # the equations, one step at a time
         h = np.tanh(rnn["W"] @ h + rnn["U"][:, x[t]] + rnn["b"])

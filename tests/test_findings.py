@@ -96,3 +96,9 @@ def test_the_ladder_flags_a_network_that_does_worse_than_a_uniform_guess():
     assert fine.startswith("Section 2's network, trained 20 s on the first part, costs 3.00 bits") and WENT_WRONG not in fine
     flagged = beyond.network_standing(17.78, 1, {"gzip": 4.8}, K=3053)
     assert flagged.startswith(WENT_WRONG) and "costs 17.78 bits per character on the held-out text: its loss is 12.324" in flagged
+
+
+def test_a_gap_between_losses_that_are_not_numbers_is_something_gone_wrong():
+    from report.findings import WENT_WRONG, gap_words
+    assert gap_words(1.5, float("nan")).startswith(WENT_WRONG) and "nan" in gap_words(1.5, float("nan"))
+    assert gap_words(1.5, 1.7) == "the held-out loss is 0.20 nats higher"

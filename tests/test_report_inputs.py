@@ -32,25 +32,25 @@ def refusal(call, message):
 
 CASES = [
     # analysis.surprisal: another vocabulary, lengths, dtypes, h0
-    refusal(lambda: A.surprisal(RNN, np.append(X, K), np.append(Y, 0), H0),
+    refusal(lambda: A.surprisal(RNN, np.append(X, K), np.append(Y, 0), H0, K),
             f"x holds index {K}, outside the model's vocabulary of K = {K} characters"),
-    refusal(lambda: A.surprisal(RNN, X, np.append(Y[:-1], -1), H0),
+    refusal(lambda: A.surprisal(RNN, X, np.append(Y[:-1], -1), H0, K),
             f"y holds index -1, outside the model's vocabulary of K = {K} characters"),
     refusal(lambda: A.surprisal(RNN, X, Y, H0, K=K + 1),
             f"The model has a vocabulary of {K} characters, the corpus {K + 1}: it was trained on another text"),
-    refusal(lambda: A.surprisal(RNN, X, Y[:-1], H0), "x and y must have the same length"),
-    refusal(lambda: A.surprisal(RNN, X.astype(float), Y, H0), "x must hold integer character indices"),
-    refusal(lambda: A.surprisal(RNN, X, Y.astype(bool), H0), "y must hold integer character indices"),
-    refusal(lambda: A.surprisal(RNN, X[:0], Y[:0], H0), "x must be a non-empty sequence of character indices"),
-    refusal(lambda: A.surprisal(RNN, X.reshape(3, 4), Y.reshape(3, 4), H0),
+    refusal(lambda: A.surprisal(RNN, X, Y[:-1], H0, K), "x and y must have the same length"),
+    refusal(lambda: A.surprisal(RNN, X.astype(float), Y, H0, K), "x must hold integer character indices"),
+    refusal(lambda: A.surprisal(RNN, X, Y.astype(bool), H0, K), "y must hold integer character indices"),
+    refusal(lambda: A.surprisal(RNN, X[:0], Y[:0], H0, K), "x must be a non-empty sequence of character indices"),
+    refusal(lambda: A.surprisal(RNN, X.reshape(3, 4), Y.reshape(3, 4), H0, K),
             "x must be a non-empty sequence of character indices, shape (T,)"),
-    refusal(lambda: A.surprisal(RNN, X, Y, np.zeros(M + 1)),
+    refusal(lambda: A.surprisal(RNN, X, Y, np.zeros(M + 1), K),
             f"h0 must be a hidden state of the model (m,): real numbers of shape ({M},), "
             f"got float64 of shape ({M + 1},)"),
-    refusal(lambda: A.surprisal(RNN, X, Y, np.zeros((2, M))), "h0 must be a hidden state of the model"),
-    refusal(lambda: A.surprisal(RNN, X, Y, np.full(M, "a")), "h0 must be a hidden state of the model"),
-    refusal(lambda: A.surprisal(RNN, X, Y, np.full(M, np.nan)), "h0 holds inf or nan: pass finite numbers"),
-    refusal(lambda: A.surprisal({"W": RNN["W"]}, X, Y, H0), "A model is a dict of the NumPy arrays"),
+    refusal(lambda: A.surprisal(RNN, X, Y, np.zeros((2, M)), K), "h0 must be a hidden state of the model"),
+    refusal(lambda: A.surprisal(RNN, X, Y, np.full(M, "a"), K), "h0 must be a hidden state of the model"),
+    refusal(lambda: A.surprisal(RNN, X, Y, np.full(M, np.nan), K), "h0 holds inf or nan: pass finite numbers"),
+    refusal(lambda: A.surprisal({"W": RNN["W"]}, X, Y, H0, K), "A model is a dict of the NumPy arrays"),
     # by_character, by_position_in_word: bits of another length than the text
     refusal(lambda: A.by_character(TEXT, np.ones(len(TEXT) - 1)),
             f"bits must be one surprisal per character of text ({len(TEXT)} numbers), "
@@ -109,6 +109,7 @@ CASES = [
     refusal(lambda: MODEL.distribution(["t"]), "context must be a str, got list"),
     refusal(lambda: compressed_bits_per_character("", TEXT), "train is empty: the compressors measure"),
     refusal(lambda: compressed_bits_per_character(TEXT, ""), "held_out is empty: there is nothing to measure"),
+    refusal(lambda: compressed_bits_per_character(TEXT, "a"), "held_out has 1 characters: a compressor's output grows"),
     refusal(lambda: compressed_bits_per_character(TEXT.encode(), TEXT), "train must be a str, got bytes"),
     # textstats
     refusal(lambda: copy_audit("", TEXT, set(words(TEXT))), "passage is empty: there is nothing to audit"),
@@ -148,7 +149,7 @@ def test_valid_edge_cases_still_work():
     assert A.by_character("", np.ones(0)) == {} and word_stats("", set()) == (0.0, 0.0)
     assert word_stats("I a x", {"I", "a"}) == (0.0, 0.0) and counted_words("我们") == []   # one-letter words only
     assert set(word_chance("ab")) == {"held-out", "chance", "covered"}                   # the shortest corpus
-    bits, P, H = A.surprisal(RNN, list(X), list(Y), list(H0))         # lists are arrays of indices too
+    bits, P, H = A.surprisal(RNN, list(X), list(Y), list(H0), K)         # lists are arrays of indices too
     assert bits.shape == (T,) and P.shape == (T, K) and H.shape == (T + 1, M)
     assert KneserNey(COUNTS, np.int64(2), {c: i for i, c in enumerate(sorted(set(TEXT)))}).n == 2
 

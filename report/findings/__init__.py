@@ -32,6 +32,9 @@ def gap_words(train_loss, val_loss):
     """How the held-out loss compares with the training loss (both per character), in words that
     claim no cause: a gap may be overfitting or a held-out text harder than the rest."""
     gap = val_loss - train_loss
+    if not math.isfinite(gap):
+        return went_wrong(f"the training loss is {train_loss} and the held-out loss {val_loss} nats per character: "
+                          "a loss that is not a finite number comes from a run that diverged or a broken model")
     if abs(gap) < 0.05:
         return "the two are within 0.05 nats of each other"
     return f"the held-out loss is {abs(gap):.2f} nats {'higher' if gap > 0 else 'lower'}"
