@@ -26,9 +26,9 @@ from pathlib import Path
 import numpy as np
 
 from blas import one_blas_thread
+from checks import PARAMS, check_count, check_h0, check_rnn, check_sequences, model_shapes
 
 ROOT = Path(__file__).resolve().parent
-PARAMS = ("U", "W", "V", "b", "c")
 LOSSES = ("sum", "mean")                  # the loss of a sequence: summed (2017-24) or averaged (2025-26)
 # The gradient check's pass marks (tests, notebook 1). Central differences are judged in absolute terms
 # and as whole arrays (their error, ~1e-10, does not shrink with the entry); the complex step, entrywise.
@@ -91,7 +91,7 @@ def init_rnn(K, m=100, sig=0.01, rng=None, dtype=np.float64):
     if np.dtype(dtype) not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64, got {np.dtype(dtype)}.")
     rng = np.random.default_rng() if rng is None else rng
-    shapes = _shapes(K, m)
+    shapes = model_shapes(K, m)
     return {k: (sigs[k] * rng.standard_normal(shapes[k]) if k in sigs else np.zeros(shapes[k])).astype(dtype)
             for k in PARAMS}
 
@@ -100,10 +100,6 @@ def init_2025(K, m):
     """The standard deviations of the 2025-26 handout's initialisation, for init_rnn(sig=...):
     U ~ N(0, 1/(2K)), W ~ N(0, 1/(2m)), V ~ N(0, 1/m)."""
     return {"U": (2 * K) ** -0.5, "W": (2 * m) ** -0.5, "V": m ** -0.5}
-
-
-def _shapes(K, m):
-    return {"U": (m, K), "W": (m, m), "V": (K, m), "b": (m,), "c": (K,)}
 
 
 def softmax(o, out=None):
@@ -211,13 +207,13 @@ def backward(rnn, cache, grads=None):
 
 def compute_loss(rnn, x, y, h0, loss="sum"):
     """forward's loss, as a Python float (complex for complex parameters)."""
-    L = forward(rnn, *_check_sequences(rnn, x, y), h0, loss)[0]
+    L = forward(rnn, *check_sequences(rnn, x, y), h0, loss)[0]
     return float(L) if np.isrealobj(L) else L
 
 
 def compute_grads(rnn, x, y, h0, loss="sum"):
     """backward(forward(...)): the analytic gradients, a dict of arrays of the parameters' shapes."""
-    return backward(rnn, forward(rnn, *_check_sequences(rnn, x, y), h0, loss)[1])
+    return backward(rnn, forward(rnn, *check_sequences(rnn, x, y), h0, loss)[1])
 
 
 def gradient_through_time(rnn, x, y, h0):
@@ -225,7 +221,7 @@ def gradient_through_time(rnn, x, y, h0):
     character of a sequence, L_T = -log y_T^T p_T, depends on the hidden state k steps earlier.
     x, y: input and target indices (T,) of one sequence; h0: (m,)."""
     W, V = rnn["W"], rnn["V"]
-    x, y = _check_sequences(rnn, x, y)
+    x, y = check_sequences(rnn, x, y)
     if x.ndim != 1:
         raise ValueError(f"gradient_through_time reads one sequence: x and y of shape (T,), got {x.shape}.")
     h0 = check_h0(h0, W.shape[0])
@@ -454,60 +450,3 @@ def flat_views(arrays):
 def stream0(h):
     """The hidden state (m,) of stream 0, from (m,) or (B, m)."""
     return h if h.ndim == 1 else h[0]
-
-
-# ---- Checks at the door: what the functions above rely on ------------------------------------
-
-def check_rnn(rnn):
-    """(K, m) of a model, after checking what train, synthesize and save_model rely on: the five
-    arrays U, W, V, b, c with shapes that fit together, one real dtype (float32 or float64), finite."""
-    if not isinstance(rnn, dict) or not all(isinstance(rnn.get(k), np.ndarray) for k in PARAMS) \
-            or np.ndim(rnn["V"]) != 2:
-        raise ValueError(f"A model is a dict of the NumPy arrays {', '.join(PARAMS)}, V of shape (K, m) "
-                         f"(see init_rnn); got {type(rnn).__name__} {sorted(rnn) if isinstance(rnn, dict) else ''}.")
-    K, m = rnn["V"].shape
-    dtype = rnn["V"].dtype
-    for k, shape in _shapes(K, m).items():
-        if rnn[k].shape != shape:
-            raise ValueError(f"The model's {k} has shape {rnn[k].shape}; with V of shape {(K, m)} it must be {shape}.")
-        if rnn[k].dtype not in (np.float32, np.float64) or rnn[k].dtype != dtype:
-            raise ValueError(f"The model's {k} is {rnn[k].dtype}: all parameters must be float32, or all "
-                             "float64 (init_rnn(..., dtype=...)).")
-        if not np.isfinite(rnn[k]).all():
-            raise ValueError(f"The model's {k} holds inf or nan: it diverged. Use the best model of the run "
-                             "(state.best_rnn) or train again with a lower eta.")
-    return K, m
-
-
-def _check_sequences(rnn, x, y):
-    """x, y as arrays of indices into the model's vocabulary, of one length (T,) or shape (T, B)."""
-    x, y, K = np.asarray(x), np.asarray(y), len(rnn["c"])
-    for name, seq in (("x", x), ("y", y)):
-        if seq.size == 0 or not np.issubdtype(seq.dtype, np.integer) or seq.min() < 0 or seq.max() >= K:
-            raise ValueError(f"{name} must hold character indices 0..{K - 1} of the model's vocabulary "
-                             f"(and at least one), got {seq.dtype} values {seq.ravel()[:5]}...")
-    if x.shape != y.shape:
-        raise ValueError(f"x and y must have one shape (y is x moved on by one character), got {x.shape} and {y.shape}.")
-    return x, y
-
-
-def check_h0(h0, m):
-    """h0 as an array, if it is a finite real hidden state of shape (m,)."""
-    h = np.asarray(h0)
-    if h.shape != (m,) or not np.isrealobj(h) or not np.isfinite(h).all():
-        raise ValueError(f"h0 must be a finite real array of shape {(m,)}, got shape {h.shape}.")
-    return h
-
-
-def check_count(name, value, minimum):
-    """value as an int, if it is an integer (not a bool, not 3.0) of at least minimum."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-    return int(value)
-
-
-def check_positive(name, value):
-    """value as a float, if it is a real number (not a string, not a bool), finite and > 0."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not 0 < value < math.inf:
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}.")
-    return float(value)

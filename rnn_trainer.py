@@ -26,6 +26,7 @@ import numpy as np
 
 import blas
 import rnn_helpers as R
+from checks import check_count, check_positive, check_rnn
 from rnn_helpers import PARAMS, ROOT
 
 __all__ = ["find_corpus", "load_corpus", "corpus_info", "read_book", "TrainConfig", "TrainState",
@@ -137,20 +138,20 @@ class TrainConfig:
 
     def __post_init__(self):
         set_ = functools.partial(object.__setattr__, self)
-        set_("eta", R.check_positive("eta", self.eta))
-        set_("eps", R.check_positive("eps", self.eps))
+        set_("eta", check_positive("eta", self.eta))
+        set_("eps", check_positive("eps", self.eps))
         if self.clip is not None:
-            set_("clip", R.check_positive("clip", self.clip))
+            set_("clip", check_positive("clip", self.clip))
         if self.loss not in R.LOSSES:
             raise ValueError(f"loss must be one of {', '.join(map(repr, R.LOSSES))}, got {self.loss!r}.")
-        set_("seq_length", R.check_count("seq_length", self.seq_length, 1))
-        set_("batch_size", R.check_count("batch_size", self.batch_size, 1))
-        set_("validate_every", R.check_count("validate_every", self.validate_every, 1))
-        set_("checkpoint_every", R.check_count("checkpoint_every", self.checkpoint_every, 1))
+        set_("seq_length", check_count("seq_length", self.seq_length, 1))
+        set_("batch_size", check_count("batch_size", self.batch_size, 1))
+        set_("validate_every", check_count("validate_every", self.validate_every, 1))
+        set_("checkpoint_every", check_count("checkpoint_every", self.checkpoint_every, 1))
         if self.chunk_length is not None:
-            set_("chunk_length", R.check_count("chunk_length", self.chunk_length, self.seq_length + 1))
+            set_("chunk_length", check_count("chunk_length", self.chunk_length, self.seq_length + 1))
         if self.time_budget is not None:
-            set_("time_budget", R.check_positive("time_budget", self.time_budget))
+            set_("time_budget", check_positive("time_budget", self.time_budget))
         if self.optimizer not in R.OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {', '.join(map(repr, R.OPTIMIZERS))}, got {self.optimizer!r}.")
         if not (isinstance(self.betas, (tuple, list)) and len(self.betas) == 2 and all(
@@ -248,7 +249,7 @@ class _Reading:
 
 def updates_per_epoch(n_characters, seq_length=25):
     """Sequences start at e = 0, seq_length, 2 seq_length, ... while e <= n_characters - seq_length - 1."""
-    n_characters, seq_length = R.check_count("n_characters", n_characters, 0), R.check_count("seq_length", seq_length, 1)
+    n_characters, seq_length = check_count("n_characters", n_characters, 0), check_count("seq_length", seq_length, 1)
     return (n_characters - seq_length - 1) // seq_length + 1
 
 
@@ -281,11 +282,11 @@ def train(rnn, data, n_updates=None, *, state=None, rng=None, validation=None, h
     progress: show a progress bar (updates, or seconds of the time budget) with the loss per character.
     """
     config = TrainConfig(**{**(state.config.trajectory() if state else {}), **settings})
-    K, m = R.check_rnn(rnn)
+    K, m = check_rnn(rnn)
     data = _check_data(data, K, "data")
     if n_updates is None and not config.time_budget:
         raise ValueError("train needs n_updates, or time_budget=<seconds> to train until that time is spent.")
-    n_updates = None if n_updates is None else R.check_count("n_updates", n_updates, 0)
+    n_updates = None if n_updates is None else check_count("n_updates", n_updates, 0)
     reading = _Reading.of(len(data), config)
     _check_reading(len(data), config, reading)
     if validation is not None:
@@ -387,12 +388,12 @@ def evaluate(rnn, data, h0=None, n_streams=64):
     data = np.asarray(data)
     if len(data) < 2:
         raise ValueError(f"evaluate needs a text of at least 2 characters, got {len(data)}.")
-    K, m = R.check_rnn(rnn)
+    K, m = check_rnn(rnn)
     data = _check_data(data, K, "data")
     h0 = np.zeros(m) if h0 is None else np.asarray(h0)
     if h0.shape != (m,) or not np.isfinite(h0).all():
         raise ValueError(f"h0 must be a finite hidden state of shape ({m},), got shape {h0.shape}.")
-    n_streams = max(1, min(R.check_count("n_streams", n_streams, 1), (len(data) - 1) // 100))
+    n_streams = max(1, min(check_count("n_streams", n_streams, 1), (len(data) - 1) // 100))
     L = (len(data) - 1) // n_streams
     idx = np.arange(n_streams) * L + np.arange(L)[:, None]
     loss, _ = R.forward(rnn, data[idx], data[idx + 1], np.tile(h0.astype(rnn["W"].dtype), (n_streams, 1)))
@@ -457,7 +458,7 @@ def _new_state(rnn, config, reading, ind_to_char, rng):
 
 def _check_resumable(state, rnn):
     """The model to train on from state is one of the same shapes and dtype as the one it was trained with."""
-    K, m = R.check_rnn(rnn)
+    K, m = check_rnn(rnn)
     shapes = {k: (rnn[k].shape, rnn[k].dtype) for k in R.PARAMS}
     theirs = {k: (v.shape, v.dtype) for k, v in state.best_rnn.items()}
     if shapes != theirs:
@@ -659,7 +660,7 @@ def _remove_stale_temporaries(path):
 def save_model(path, rnn, ind_to_char, **extra):
     """U, W, V, b, c and the vocabulary `chars` (code points, in index order) in one .npz, written
     atomically. extra: more arrays to store beside them."""
-    K, _ = R.check_rnn(rnn)
+    K, _ = check_rnn(rnn)
     if not isinstance(ind_to_char, dict) or sorted(ind_to_char) != list(range(K)) or \
             not all(isinstance(ch, str) and len(ch) == 1 for ch in ind_to_char.values()):
         raise ValueError(f"ind_to_char must map 0..{K - 1} (the model's K = {K}) to single characters; "
@@ -689,7 +690,7 @@ def _model_from(z, path, char_to_ind):
         raise ValueError(f"{path} is corrupt: its vocabulary holds numbers that are no character "
                          "(code points run from 0 to 0x10FFFF).") from None
     try:
-        K, _ = R.check_rnn(rnn)
+        K, _ = check_rnn(rnn)
     except ValueError as err:
         raise ValueError(f"{path} is corrupt: {err}") from None
     if len(chars) != K:
