@@ -1,7 +1,6 @@
 """The assignment's gradient and training loop written in the classic min-char-rnn style (one-hot
 input vectors, np.dot per time step, dicts of states), as most public solutions do it. Kept only to be
-timed against rnn_helpers: by `make bench` (bench_train.py) and by the report's subsection on faster
-gradients (notebook 09)."""
+timed against rnn_helpers by `make bench` (bench_train.py)."""
 import numpy as np
 
 

@@ -17,6 +17,13 @@ def answered(corpus):
             f"{n:,} characters, $K = {corpus.K}$.")
 
 
+def per_step(differences):
+    """Notebook 01: the per-step passes against the module's (differences: {m: {name: relative difference}})."""
+    worst = max(d for diff in differences.values() for d in diff.values())
+    return (f"The per-step passes give the module's loss and gradients to a relative difference of at most "
+            f"{worst:.0e} ($m$ = {listing(map(str, differences))}).")
+
+
 def check_setup(handout, m_values, tau, K):
     """Notebook 01: the sizes and loss of the gradient check."""
     return (f"Here: {handout.title}, the loss {LOSS_KIND[handout.loss]}, $K = {K}$, "
