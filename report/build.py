@@ -6,8 +6,10 @@ data/goblet_book.txt or data/shakespeare.txt). First report.preflight checks the
 corpus and the fonts, in seconds; then the notebooks run into a fresh folder under report/build/,
 and only when every notebook ran and both exports worked are the outputs put in place: by default
 report/build/<corpus>/ (report/build/<corpus>-2025/ for the 2025-26 handout) with report.pdf,
-report.html (report-2025.* for 2025) and the executed notebooks in its notebooks/. A failed build
-changes none of them and says so; tracked files are never touched. `--committed` (`make committed`)
+report.html (report-2025.* for 2025) and the executed notebooks in its notebooks/, and the run
+files the notebooks wrote into a copy of $RNN_RUNS/<corpus>/ replace that folder. A failed or
+stopped build (Ctrl-C, SIGTERM, SIGHUP) changes none of them and says so; one build of a corpus and
+handout runs at a time (lock); tracked files are never touched. `--committed` (`make committed`)
 refreshes the committed notebooks/ and report/report.pdf and .html (report/report-2025.* and
 report/build/notebooks-2025/ for 2025) from a run on the book. --out and --notebooks-out say
 elsewhere. The PDF goes through XeLaTeX with the template in report/template/ (its files in
@@ -17,12 +19,16 @@ vanishing from the page.
 import argparse
 import copy
 import datetime
+import fcntl
 import html
+import os
 import re
+import signal
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import uuid
@@ -35,7 +41,7 @@ from nbconvert import HTMLExporter, LatexExporter
 from nbconvert.filters.pandoc import convert_pandoc
 from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
-from report import preflight
+from report import preflight, runs
 from report.handouts import handout
 from rnn_helpers import ROOT
 
@@ -52,11 +58,65 @@ def report_name(answered):
     return "report" if answered.key == "2017" else f"report-{answered.key}"
 
 
-def execute(paths, out_dir, log_dir):
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Stop:
+    """What SIGINT (Ctrl-C), SIGTERM or SIGHUP asked of the build: during a notebook, its kernel is
+    interrupted (run_notebook; the build then says which notebook was stopped); elsewhere the signal
+    raises Stopped at once, unless deferred (the outputs are being put in place, or are). Nothing is
+    installed after a stop."""
+
+    def __init__(self):
+        self.signal, self.deferred = None, False
+        for s in STOP_SIGNALS:
+            signal.signal(s, self.request)
+
+    def request(self, signum, frame):
+        self.signal = signal.Signals(signum).name
+        if not self.deferred:
+            raise Stopped(self.signal)
+
+
+def run_notebook(client, stop, **options):
+    """client.execute(**options) in a worker thread, so that nbclient leaves the signals to the build
+    (in the main thread it installs handlers that shut the kernel down mid-cell and then fail on their
+    own clean-up); on a stop, the kernel is interrupted as Jupyter's stop button does (train saves and
+    stops cleanly), and killed if it has not stopped 30 s later."""
+    failed = []
+    worker = threading.Thread(target=lambda: _record_failure(failed, client.execute, **options), daemon=True)
+    stop.deferred, interrupted = True, None
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.2)
+        process = getattr(getattr(client.km, "provisioner", None), "process", None)
+        if stop.signal and process is not None and interrupted is None:
+            process.send_signal(signal.SIGINT)
+            interrupted = time.monotonic()
+        elif interrupted and time.monotonic() - interrupted > 30:
+            process.kill()
+    stop.deferred = False
+    if failed:
+        raise failed[0]
+
+
+def _record_failure(failed, call, **options):
+    try:
+        call(**options)
+    except BaseException as err:            # re-raised in the main thread
+        failed.append(err)
+
+
+class Stopped(Exception):
+    """The build was stopped by a signal outside a notebook."""
+
+
+def execute(paths, out_dir, log_dir, stop, env):
     """Run each notebook in a fresh kernel, in order, with notebooks/ as working directory; keep
     the widgets' final state, and make each widget's text the final one (what JupyterLab shows of
     a notebook it does not trust). A failure stops the build with its cause; the whole traceback
-    goes to log_dir."""
+    goes to log_dir. A signal (stop) interrupts the notebook and stops the build, naming it. env: the
+    kernels' environment."""
     executed = []
     for path in paths:
         nb = nbformat.read(path, as_version=4)
@@ -67,10 +127,17 @@ def execute(paths, out_dir, log_dir):
                                 resources={"metadata": {"path": str(NOTEBOOKS)}},
                                 on_cell_execute=lambda cell, cell_index: running.update(index=cell_index))
         try:
-            client.execute(stderr=subprocess.DEVNULL)
-        except (CellExecutionError, CellControlSignal, DeadKernelError) as err:
+            run_notebook(client, stop, stderr=subprocess.DEVNULL, env=env)
+        except Exception as err:
+            if stop.signal:
+                print("stopped", flush=True)
+                raise Stopped(f"{stop.signal} in {path.name}") from None
+            if not isinstance(err, (CellExecutionError, CellControlSignal, DeadKernelError)):
+                raise
             print("failed", flush=True)
             sys.exit(failure(path, running.get("index"), err, log_dir))
+        if stop.signal:                          # came as the last cell ended
+            raise Stopped(f"{stop.signal} after {path.name}")
         print(f"{time.perf_counter() - start:6.1f} s", flush=True)
         final_widget_text(nb)
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -276,6 +343,44 @@ def install(staging, outputs):
         shutil.move(staging / name, target)
 
 
+def lock(label):
+    """Hold report/build/.lock-<label> for this process's life, or stop: one build of a corpus and
+    handout at a time, since both would write the same runs folder. The lock goes with the process."""
+    path = BUILD / f".lock-{label}"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+        sys.exit(f"report: a build of {label} is running already (PID {holder}); wait for it to finish, or stop "
+                 f"it (kill {holder}). Nothing was run or written.")
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    return fd
+
+
+def stage_runs(user_runs):
+    """A copy of the run folder user_runs (RNN_RUNS/<corpus>) beside it, for the notebooks to write in;
+    returns the folder to give them as RNN_RUNS. A staging left by a build that was killed goes first
+    (the caller holds the lock of this corpus and handout)."""
+    for stale in user_runs.parent.glob(f".building-{user_runs.name}-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    root = user_runs.parent / f".building-{user_runs.name}-{os.getpid()}"
+    if user_runs.is_dir():
+        shutil.copytree(user_runs, root / user_runs.name, symlinks=True)
+    else:
+        (root / user_runs.name).mkdir(parents=True)
+    return root
+
+
+def install_runs(root, user_runs):
+    """Put the staged run folder in place of user_runs: two renames on one file system."""
+    old = root / ".before"
+    if user_runs.exists():
+        user_runs.rename(old)
+    (root / user_runs.name).rename(user_runs)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--author", default="DD2424 Assignment 4 solution")
@@ -301,15 +406,24 @@ def main():
         sys.exit("\n".join(f"report: {line}" for line in problems)
                  + "\nreport: nothing was run or written; fix the above and build again.")
     name = report_name(answered)
+    BUILD.mkdir(parents=True, exist_ok=True)
+    user_runs = runs.run_dir(corpus_path.stem if corpus_path else "notebooks", answered)
+    held = lock(user_runs.name)
     print(f"answering {answered.title}: {shown(out / name)}.pdf and .html")
 
-    BUILD.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".building-", dir=BUILD))
+    stop = Stop()
+    for stale in BUILD.glob(f".building-{user_runs.name}-*"):      # of a build that was killed
+        shutil.rmtree(stale, ignore_errors=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".building-{user_runs.name}-", dir=BUILD))
+    staged_runs = None
     try:
         paths = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
         try:
+            if not args.no_execute:             # the notebooks write a copy of the runs folder
+                staged_runs = stage_runs(user_runs)
             notebooks = ([nbformat.read(p, as_version=4) for p in paths] if args.no_execute
-                         else execute(paths, staging / "notebooks", out / "build" / "logs"))
+                         else execute(paths, staging / "notebooks", out / "build" / "logs", stop,
+                                      os.environ | {"RNN_RUNS": str(staged_runs)}))
             merged = merge(notebooks, f"{TITLE}, after {answered.title}", args.author, args.date)
             export_html(merged, staging / f"{name}.html")
             outputs = {f"{name}.html": out / f"{name}.html"}
@@ -318,15 +432,28 @@ def main():
             if shutil.which("xelatex"):
                 export_pdf(merged, staging / f"{name}.pdf", out / "build" / f"latex-{answered.key}")
                 outputs[f"{name}.pdf"] = out / f"{name}.pdf"
-        except (SystemExit, Exception) as stop:
-            if not isinstance(stop, SystemExit):           # an export that broke: its traceback, then the verdict
+            if stop.signal:
+                raise Stopped(f"{stop.signal} during the export")
+        except (SystemExit, Exception) as err:
+            if isinstance(err, Stopped) or stop.signal:
+                cause = f"report: stopped ({err if isinstance(err, Stopped) else stop.signal}), so the report was not built."
+            elif isinstance(err, SystemExit):
+                cause = err.code
+            else:                                   # an export that broke: its traceback, then the verdict
                 traceback.print_exc()
-            cause = stop.code if isinstance(stop, SystemExit) else f"report: the export failed ({type(stop).__name__}: {stop})."
-            sys.exit(f"{cause}\nreport: nothing you had was changed: {shown(out / name)}.pdf, .html and "
+                cause = f"report: the export failed ({type(err).__name__}: {err})."
+            runs_too = f", {shown(user_runs)}/" if staged_runs else ""
+            sys.exit(f"{cause}\nreport: nothing you had was changed: {shown(out / name)}.pdf, .html{runs_too} and "
                      f"{shown(notebooks_out)}/ are as they were.")
+        stop.deferred = True                     # from here on the build completes: not cut in half
         install(staging, outputs)
+        if staged_runs:
+            install_runs(staged_runs, user_runs)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        if staged_runs:
+            shutil.rmtree(staged_runs, ignore_errors=True)
+        os.close(held)
     where = f"{shown(out)}/: {name}.pdf and {name}.html" if f"{name}.pdf" in outputs else f"{shown(out)}/: {name}.html"
     print(f"wrote {where}" + ("" if args.no_execute else f"; the executed notebooks in {shown(notebooks_out)}/"))
     if f"{name}.pdf" not in outputs:

@@ -2,6 +2,7 @@
 and the settings of report.runs: each refusal is one line that names the problem, in seconds; a
 failed build changes nothing. No report is built here (test_report.py builds both)."""
 import os
+import signal
 import shutil
 import subprocess
 import sys
@@ -303,9 +304,14 @@ def test_each_corpus_and_handout_builds_into_its_own_folder(tmp_path):
                                                                                 build.BUILD / "notebooks-2025")
 
 
-def small_notebooks(folder, fail=False):
+WRITE_RUN = ("import os, pathlib\n"       # as notebook 2 does: a file in the corpus's run folder
+             "folder = next(pathlib.Path(os.environ['RNN_RUNS']).iterdir())\n"
+             "(folder / 'run.json').write_text('new')\nprint('one')")
+
+
+def small_notebooks(folder, fail=False, second=None):
     folder.mkdir()
-    for i, source in enumerate(["x = 1\nprint('one')", "raise KeyError('boom')" if fail else "print(1 + 1)"], start=1):
+    for i, source in enumerate([WRITE_RUN, second or ("raise KeyError('boom')" if fail else "print(1 + 1)")], start=1):
         nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}})
         nb.cells = [nbformat.v4.new_markdown_cell(f"# Notebook {i}"), nbformat.v4.new_code_cell(source)]
         nbformat.write(nb, folder / f"0{i}_small.ipynb")
@@ -342,19 +348,97 @@ def test_a_build_writes_its_outputs_together_and_leaves_no_staging(small_build, 
     assert sorted(p.name for p in (out / "notebooks").iterdir()) == ["01_small.ipynb", "02_small.ipynb"]
     assert nbformat.read(out / "notebooks" / "02_small.ipynb", as_version=4).cells[1].outputs[0].text == "2\n"
     assert printed.strip().splitlines()[-1] == f"wrote {out}/: report.pdf and report.html; the executed notebooks in {out / 'notebooks'}/"
-    assert list((tmp_path / "build").iterdir()) == []                       # the staging folder is gone
+    assert list((tmp_path / "build").glob(".building-*")) == []            # the staging folder is gone
+
+
+def user_runs():
+    return runs.run_dir("shakespeare" if "RNN_CORPUS" not in os.environ else Path(os.environ["RNN_CORPUS"]).stem,
+                        HANDOUTS[os.environ.get("RNN_HANDOUT", "2017")])
+
+
+def files(*folders):
+    """Every file under folders (but a build's own logs), with its bytes."""
+    return {p: p.read_bytes() for f in folders for p in f.rglob("*") if p.is_file() and "build" not in p.parts[-3:]}
+
+
+def test_a_build_puts_the_runs_it_wrote_in_place(small_build, tmp_path, capsys):
+    shutil.rmtree(user_runs(), ignore_errors=True)
+    assert small_build(capsys)[0] is None
+    assert (user_runs() / "run.json").read_text() == "new"
+    assert [p.name for p in user_runs().parent.iterdir() if p.name.startswith(".building")] == []
 
 
 def test_a_failed_build_changes_nothing_and_says_so(small_build, tmp_path, capsys):
     assert small_build(capsys)[0] is None
     out = tmp_path / "out"
-    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    (user_runs() / "run.json").write_text("the user's run")
+    before = files(out, user_runs().parent)
     code, printed = small_build(capsys, fail=True)
     assert code and "report: 02_small.ipynb, cell 2 failed, so the report was not built.\nKeyError: 'boom'" in printed
-    assert printed.rstrip().endswith(f"report: nothing you had was changed: {out / 'report'}.pdf, .html and "
-                                     f"{out / 'notebooks'}/ are as they were.")
-    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and "build" not in p.parts[-3:]} == before
-    assert list((tmp_path / "build").iterdir()) == []
+    assert printed.rstrip().endswith(f"report: nothing you had was changed: {out / 'report'}.pdf, .html, "
+                                     f"{user_runs()}/ and {out / 'notebooks'}/ are as they were.")
+    assert files(out, user_runs().parent) == before
+    assert list((tmp_path / "build").glob(".building-*")) == []
+
+
+BUILD_SCRIPT = """
+import shutil, sys
+from pathlib import Path
+from report import build
+build.BUILD, build.NOTEBOOKS = Path(sys.argv[1]), Path(sys.argv[2])
+build.export_pdf = lambda nb, path, build_dir: path.write_bytes(b"%PDF fake")
+shutil.which = lambda name, _which=shutil.which: "/bin/true" if name == "xelatex" else _which(name)
+sys.argv = ["build", "--out", sys.argv[3], "--author", "A"]
+build.main()
+"""
+
+
+def start_build(tmp_path, folder):
+    return subprocess.Popen([sys.executable, "-c", BUILD_SCRIPT, str(tmp_path / "build"), str(folder), str(tmp_path / "out")],
+                            cwd=R.ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def wait_for(path, process, seconds=120):
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        assert process.poll() is None, process.communicate()[0]
+        assert time.monotonic() < deadline, "the notebook did not start"
+        time.sleep(0.2)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_build_stopped_in_a_notebook_changes_nothing_and_says_where(small_build, tmp_path, capsys, signum):
+    assert small_build(capsys)[0] is None                  # a report and a run the user had
+    (user_runs() / "run.json").write_text("the user's run")
+    before = files(tmp_path / "out", user_runs().parent)
+    started = tmp_path / "started"
+    small_notebooks(tmp_path / "slow", second=f"import pathlib, time\npathlib.Path({str(started)!r}).touch()\ntime.sleep(120)")
+    process = start_build(tmp_path, tmp_path / "slow")
+    wait_for(started, process)
+    process.send_signal(signum)
+    printed = process.communicate(timeout=60)[0]
+    assert process.returncode != 0 and "Traceback" not in printed, printed
+    assert f"report: stopped ({signal.Signals(signum).name} in 02_small.ipynb), so the report was not built." in printed
+    assert "report: nothing you had was changed" in printed
+    assert files(tmp_path / "out", user_runs().parent) == before
+    assert list((tmp_path / "build").glob(".building-*")) == []
+
+
+def test_a_second_build_of_the_same_corpus_is_refused_naming_the_first(tmp_path):
+    started = tmp_path / "started"
+    small_notebooks(tmp_path / "slow", second=f"import pathlib, time\npathlib.Path({str(started)!r}).touch()\ntime.sleep(120)")
+    first = start_build(tmp_path, tmp_path / "slow")
+    try:
+        wait_for(started, first)
+        second = start_build(tmp_path, tmp_path / "slow")
+        printed = second.communicate(timeout=60)[0]
+        assert second.returncode == 1, printed
+        assert printed.strip().splitlines()[-1] == (
+            f"report: a build of {user_runs().name} is running already (PID {first.pid}); wait for it to finish, or "
+            f"stop it (kill {first.pid}). Nothing was run or written.")
+    finally:
+        first.terminate()
+        first.communicate(timeout=60)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -393,4 +477,4 @@ def test_a_broken_export_changes_nothing_and_says_so(small_build, tmp_path, caps
     code, printed = small_build(capsys)
     assert "report: the export failed (RuntimeError: pandoc crashed).\nreport: nothing you had was changed" in printed
     assert not (tmp_path / "out" / "report.pdf").exists() and not (tmp_path / "out" / "notebooks").exists()
-    assert list((tmp_path / "build").iterdir()) == []
+    assert list((tmp_path / "build").glob(".building-*")) == []
