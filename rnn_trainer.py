@@ -71,14 +71,38 @@ def read_book(path):
     _check_readable(path, "Copy goblet_book.txt to data/, set RNN_CORPUS to its path, or run "
                          "`make corpus` for the default corpus.")
     raw = path.read_bytes()
+    encoding = _wide_encoding(raw)
+    if encoding:
+        raise ValueError(f"{path} looks like {encoding} text, not UTF-8: convert it with "
+                         f"`iconv -f {encoding} -t UTF-8 {path} > {path.stem}-utf8.txt` and use that file.")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise ValueError(f"{path} is not UTF-8 text: byte {err.start} is {raw[err.start]:#04x}. "
                          "Convert the file to UTF-8 (e.g. iconv -t UTF-8).") from None
+    if "\0" in text:
+        raise ValueError(f"{path} holds {text.count(chr(0)):,} NUL characters, which no text has: is it a binary "
+                         "file? Give a text file.")
     if not text:
         raise ValueError(f"{path} is empty: the RNN needs a text to learn from.")
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _wide_encoding(raw):
+    """UTF-16 or UTF-32 (LE or BE), by its byte-order mark or, without one, by where the NUL bytes of
+    mostly-ASCII text fall (every second or fourth byte); None for anything else."""
+    for bom, name in ((b"\xff\xfe\0\0", "UTF-32"), (b"\0\0\xfe\xff", "UTF-32"), (b"\xff\xfe", "UTF-16"),
+                      (b"\xfe\xff", "UTF-16")):
+        if raw.startswith(bom):
+            return name
+    sample = raw[:4096 - 4096 % 4]
+    if len(sample) < 4 or sample.count(0) < len(sample) // 4:
+        return None
+    zero = lambda start, step: sample[start::step].count(0) > 0.9 * len(sample[start::step])
+    for name, nuls in (("UTF-32LE", (1, 2, 3)), ("UTF-32BE", (0, 1, 2))):
+        if all(zero(i, 4) for i in nuls):
+            return name
+    return "UTF-16LE" if zero(1, 2) else "UTF-16BE" if zero(0, 2) else None
 
 
 def _check_readable(path, advice):
@@ -608,7 +632,11 @@ def atomic_write(path, write):
     that the umask gives a new file; temporaries of the same target left by a killed writer go."""
     path = check_writable(path)
     _remove_stale_temporaries(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
+    except OSError as err:
+        raise OSError(err.errno, f"{path} could not be written ({err.strerror}): free space there, or "
+                                 "choose another folder (RNN_RUNS)") from None
     try:
         os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as f:
@@ -616,8 +644,11 @@ def atomic_write(path, write):
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         os.unlink(tmp)
+        if isinstance(err, OSError) and err.errno and err.filename is None:    # ENOSPC and the like name no file
+            raise OSError(err.errno, f"{path} could not be written ({err.strerror}): free space there, or "
+                                     "choose another folder (RNN_RUNS); what was there before is unchanged") from None
         raise
 
 

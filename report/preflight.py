@@ -85,9 +85,16 @@ def misspelt_settings(environ):
     return problems
 
 
+# What a build writes, measured on the book (K = 80): about 2 MB of runs (and as much again for their
+# staged copy), 5 MB of report and notebooks and 2 MB of LaTeX files; more for a larger vocabulary.
+# A folder with less free space than this is refused before the first notebook.
+FREE_MB = 100
+
+
 def writable_folder(folder, setting):
     """None, or the line that says why files cannot be written in folder (which may not exist yet:
-    then its nearest existing parent is tested). A file is written and removed to find out."""
+    then its nearest existing parent is tested): a file is written and removed to find out, and the
+    file system must have FREE_MB free."""
     existing = folder
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
@@ -100,6 +107,10 @@ def writable_folder(folder, setting):
     except OSError as err:
         return (f"{setting}: no file can be created in {existing} ({err.strerror or err}): choose a folder you "
                 "can write to.")
+    free = shutil.disk_usage(existing).free / 2**20
+    if free < FREE_MB:
+        return (f"{setting}: {existing} has {free:.1f} MB free; a build writes up to about {FREE_MB} MB (runs, "
+                "report, notebooks, LaTeX files): free some space there, or choose another folder.")
     return None
 
 

@@ -123,6 +123,31 @@ def test_runs_where_nothing_can_be_written_is_refused(env):
     assert any(line.startswith("RNN_RUNS: no file can be created in /proc (") for line in preflight.check_settings())
 
 
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 1 MB tmpfs, mounted for the test (as root)."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], capture_output=True, text=True)
+    assert done.returncode == 0, f"cannot mount a tmpfs (the suite runs as root): {done.stderr}"
+    yield mount
+    subprocess.run(["umount", str(mount)], check=True)
+
+
+def test_runs_on_a_nearly_full_disk_are_refused_with_the_space_needed(env, small_disk):
+    env(RNN_RUNS=str(small_disk / "runs"))
+    assert f"RNN_RUNS: {small_disk} has 1.0 MB free; a build writes up to about 100 MB" in "\n".join(
+        preflight.check_settings())
+
+
+def test_a_write_that_fills_the_disk_names_the_file_and_keeps_what_was_there(small_disk):
+    path = small_disk / "run.json"
+    path.write_text("the old run")
+    with pytest.raises(OSError, match=f"{path} could not be written \\(No space left on device\\): free space"):
+        trainer.atomic_write(path, lambda f: f.write(b"x" * 2**21))
+    assert path.read_text() == "the old run" and [p.name for p in small_disk.iterdir()] == ["run.json"]
+
+
 def test_the_check_of_runs_writes_nothing(env, tmp_path):
     env(RNN_RUNS=str(tmp_path / "new" / "runs"))
     assert preflight.check_settings() == []
@@ -153,7 +178,13 @@ def test_a_missing_corpus_says_to_check_the_path(env):
 @pytest.mark.parametrize("make, expected", [
     (lambda p: p.mkdir(), "is a directory, not a file"),
     (lambda p: p.write_bytes(b"caf\xe9 " * 5000), "is not UTF-8 text: byte 3 is 0xe9"),
-    (lambda p: p.write_bytes(b""), "is empty")])
+    (lambda p: p.write_bytes(b""), "is empty"),
+    (lambda p: p.write_bytes(("A text in UTF-16, as Windows writes it.\n" * 600).encode("utf-16-le")),
+     "looks like UTF-16LE text, not UTF-8: convert it with `iconv -f UTF-16LE -t UTF-8 "),
+    (lambda p: p.write_bytes(("Big-endian.\n" * 2000).encode("utf-16-be")), "looks like UTF-16BE text"),
+    (lambda p: p.write_bytes(("With a mark.\n" * 2000).encode("utf-16")), "`iconv -f UTF-16 -t UTF-8 "),
+    (lambda p: p.write_bytes(("Four bytes each.\n" * 2000).encode("utf-32-le")), "looks like UTF-32LE text"),
+    (lambda p: p.write_bytes(b"text\0with a NUL " * 2000), "holds 2,000 NUL characters")])
 def test_a_corpus_that_does_not_load_is_one_line(env, tmp_path, make, expected):
     make(tmp_path / "bad.txt")
     env(RNN_CORPUS=str(tmp_path / "bad.txt"))
