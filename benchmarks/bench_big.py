@@ -1,11 +1,12 @@
 """Section 5.5's better model against PyTorch's own RNN, side by side in one run, on this machine.
 
-Both train the same network (m hidden units, tanh, K one-hot inputs, softmax output) on the same
-mini-batches -- the training text cut into B streams read side by side, tau characters at a time, the
-hidden state carried on -- with the same Adam, learning-rate schedule (linear decay to 0 over the
-wall-time budget) and clipping, for the same wall time. Each run's parameters are copied at 30, 60,
-120 and 240 s of training (the copies are not timed) and every copy is then measured by one evaluator,
-trainer.evaluate in float64, read sequentially from h = 0 over the held-out 5 % of the text.
+Both train the same network (m hidden units, tanh, K one-hot inputs, softmax output) with section
+5.5's recipe (report.better.RECIPE, which notebook 8 trains with) on the same mini-batches -- the
+training text cut into B streams read side by side, tau characters at a time, the hidden state carried
+on -- with the same Adam, learning-rate schedule (linear decay to 0 over the wall-time budget) and
+clipping, for the same wall time. Each run's parameters are copied at 30, 60, 120 and 240 s of
+training (the copies are not timed) and every copy is then measured by one evaluator, trainer.evaluate
+in float64, read sequentially from h = 0 over the held-out 5 % of the text.
 
 It prints this machine's single-precision GEMM peak (NumPy's 1024 x 1024 float32 matmul with the
 default threads, measured before and after the runs) and the arithmetic the NumPy model achieves:
@@ -23,9 +24,8 @@ import numpy as np
 
 import rnn_helpers as R
 import rnn_trainer as trainer
+from report import better
 
-# Section 5.5's configuration (notebooks/08_better_model.ipynb's parameters cell; a test keeps them equal).
-BETTER = dict(m=256, batch_size=32, seq_length=50, eta=0.005, betas=(0.9, 0.99), clip=None)
 CHECKPOINTS = (30, 60, 120, 240)
 
 
@@ -71,16 +71,15 @@ def _timed_steps(data, config, seconds, checkpoints, snapshot):
             paused += time.perf_counter() - stop
         if elapsed >= seconds:
             return
-        yield X, Y, new, config.eta * (1 - elapsed / seconds)
+        yield X, Y, new, config.eta * (1 - elapsed / seconds) if config.decay else config.eta
 
 
 def train_numpy(data, K, seconds, checkpoints=CHECKPOINTS, seed=0, **recipe):
-    """rnn_helpers' training loop on the better model's recipe, started as section 5.5 starts it
-    (R.init_2025): {checkpoint: (updates, model)}."""
-    recipe = {**BETTER, **recipe}
-    m = recipe.pop("m")
-    config = trainer.TrainConfig(optimizer="adam", **recipe)
-    rnn = R.init_rnn(K, m, sig=R.init_2025(K, m), rng=np.random.default_rng(seed), dtype=np.float32)
+    """rnn_helpers' training loop on the better model's recipe (report.better.RECIPE, with `recipe`'s
+    changes), started as section 5.5 starts it (better.initial_network): {checkpoint: (updates, model)}."""
+    recipe = {**better.RECIPE, **recipe}
+    m, config = recipe["m"], trainer.TrainConfig(**better.settings(recipe))
+    rnn = better.initial_network(K, m, seed, np.float32)
     theta, params = R.flat_views(rnn)
     state = trainer.TrainState(config, hprev=np.zeros((config.batch_size, m), np.float32),
                                moments={k: {p: np.zeros_like(rnn[p]) for p in R.PARAMS} for k in ("m", "v")},
@@ -104,8 +103,10 @@ def train_torch(data, K, seconds, checkpoints=CHECKPOINTS, seed=0, **recipe):
     """torch.nn.RNN (tanh, one-hot inputs) and a linear output layer, with its own initialisation,
     trained on the same batches, Adam and schedule: {checkpoint: (updates, model as U, W, V, b, c)}."""
     import torch
-    recipe = {**BETTER, **recipe}
-    config = trainer.TrainConfig(optimizer="adam", **{k: v for k, v in recipe.items() if k != "m"})
+    recipe = {**better.RECIPE, **recipe}
+    config = trainer.TrainConfig(**better.settings(recipe))
+    if config.optimizer != "adam":
+        raise ValueError(f"train_torch trains with Adam only, got the optimizer {config.optimizer!r}.")
     torch.manual_seed(seed)
     rnn, out = torch.nn.RNN(K, recipe["m"], nonlinearity="tanh"), torch.nn.Linear(recipe["m"], K)
     params = [*rnn.parameters(), *out.parameters()]
@@ -151,9 +152,10 @@ def main(argv=None):
     text, corpus, char_to_ind, _ = trainer.load_corpus()
     train_data, held_out = R.split_corpus(R.encode(text, char_to_ind))
     K = len(char_to_ind)
-    recipe = ", ".join(f"{k} = {v}" for k, v in BETTER.items())
-    print(f"\nThe better model on {corpus['name']} (K = {K}): {recipe}; Adam, eta decayed linearly to 0 over "
-          f"{args.seconds:g} s; held-out: the last {len(held_out):,} characters, read from h = 0 in float64.")
+    recipe = ", ".join(f"{k} = {v}" for k, v in better.RECIPE.items())
+    print(f"\nThe better model on {corpus['name']} (K = {K}): {recipe} (report.better.RECIPE; decay: eta lowered "
+          f"linearly to 0 over {args.seconds:g} s); held-out: the last {len(held_out):,} characters, read from h = 0 "
+          f"in float64.")
     peak = sgemm_peak()
     runs = {"rnn_helpers (NumPy, float32)": train_numpy(train_data, K, args.seconds, checkpoints, args.seed)}
     try:
@@ -170,7 +172,7 @@ def main(argv=None):
     for name, by_time in losses.items():
         print(f"{name:40s}" + "".join(f"{f'{by_time[t][1]:.3f} ({by_time[t][0]:,})':>18s}" for t in checkpoints))
     updates = losses["rnn_helpers (NumPy, float32)"][checkpoints[-1]][0]
-    flops = flops_per_update(K, BETTER["m"], BETTER["batch_size"], BETTER["seq_length"])
+    flops = flops_per_update(K, better.RECIPE["m"], better.RECIPE["batch_size"], better.RECIPE["seq_length"])
     achieved = flops * updates / args.seconds / 1e9
     print(f"\nsgemm peak (1024 x 1024 float32, best of 10, before and after): {peak:.0f} GFLOP/s")
     print(f"NumPy model: {updates / args.seconds:.1f} updates/s x {flops / 1e9:.3f} GFLOP = {achieved:.0f} GFLOP/s, "

@@ -1,21 +1,23 @@
 """The benchmarks run and print what they promise (on tiny budgets: what they measure is not tested here)."""
-import ast
-import json
-
 import numpy as np
 import pytest
 
 import rnn_helpers as R
 import rnn_trainer as trainer
 from benchmarks import bench_big, bench_train
+from report import better, runs
 
 
-def test_the_benchmark_uses_section_5_5s_configuration():
-    nb = json.loads((R.ROOT / "notebooks" / "08_better_model.ipynb").read_text())
-    cell = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
-    big, = [node.value for node in ast.parse("".join(cell["source"])).body
-            if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "BIG"]
-    assert {kw.arg: ast.literal_eval(kw.value) for kw in big.keywords} == bench_big.BETTER     # BIG = dict(...)
+def test_the_benchmark_trains_section_5_5s_recipe_from_section_5_5s_start(monkeypatch):
+    assert runs.notebook_parameters("08_better_model.ipynb")["BIG"] == better.RECIPE      # notebook 8 reads it too
+    started = []
+    monkeypatch.setattr(R, "training_loop", lambda theta, params, steps, config, state: started.append(
+        ({k: v.copy() for k, v in params.items()}, config)) or iter(()))
+    bench_big.train_numpy(np.arange(5000) % 7, 7, 1.0, [1.0], seed=3)
+    (rnn, config), = started
+    expected = better.initial_network(7, better.RECIPE["m"], 3, np.float32)
+    assert all(np.array_equal(rnn[k], expected[k]) for k in R.PARAMS)
+    assert config == trainer.TrainConfig(**better.settings(better.RECIPE))
 
 
 def test_the_flops_of_an_update_are_its_six_dense_products():
@@ -36,7 +38,7 @@ def test_the_streams_are_the_text_read_side_by_side():
 
 
 def test_the_side_by_side_benchmark_runs_and_prints(capsys, monkeypatch):
-    monkeypatch.setattr(bench_big, "BETTER", dict(bench_big.BETTER, m=16, batch_size=4, seq_length=10))
+    monkeypatch.setattr(better, "RECIPE", dict(better.RECIPE, m=16, batch_size=4, seq_length=10))
     losses = bench_big.main(["--seconds", "1.5", "--no-torch"])
     out = capsys.readouterr().out
     assert "sgemm peak" in out and "GFLOP/s" in out and "of the peak" in out and "1.5 s" in out

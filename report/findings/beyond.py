@@ -1,4 +1,5 @@
-"""The findings of notebooks 08 and 10 (beyond the assignment: a better model, what it learned), in words.
+"""The findings of notebooks 08, 10 and 11 (beyond the assignment: a better model, how good it is,
+what it learned), in words.
 
 Each function turns numbers a run measured into one short sentence (or a table row); the notebooks'
 Markdown cells say what the sentences mean."""
@@ -7,6 +8,7 @@ import math
 import numpy as np
 
 from report.findings import PUBLIC_BEST_TRAINING_LOSS, above_uniform, char_name, gap_words, listing, went_wrong
+from report.handouts import OPTIMIZER_NAMES
 from report.render import generated
 
 LN2 = np.log(2)
@@ -15,6 +17,18 @@ LN2 = np.log(2)
 # ---------------------------------------------------------------------------------------------
 # Notebook 08: a much better model
 # ---------------------------------------------------------------------------------------------
+
+def recipe_words(recipe, short=False):
+    """A recipe of report.better (m and train's settings) as Table 8 names it, or (short) as Figure 5's legend."""
+    optimizer = OPTIMIZER_NAMES[recipe["optimizer"]]
+    if short:
+        return f"m = {recipe['m']}, {optimizer}, B = {recipe['batch_size']}"
+    if recipe["optimizer"] == "adam" and "betas" in recipe:
+        optimizer += f" ($\\beta_2 = {recipe['betas'][1]:g}$)"
+    decay = " decayed to 0" if recipe.get("decay") else ""
+    return (f"$m = {recipe['m']}$, {optimizer}, $\\eta = {recipe['eta']:g}${decay}, "
+            f"$\\tau = {recipe['seq_length']}$, $B = {recipe['batch_size']}$")
+
 
 def comparison_row(name, record):
     """A row of Table 8 from a runs.summary() record: updates, characters read, time, the final
@@ -118,7 +132,25 @@ def fit_time(seconds):
 
 
 # ---------------------------------------------------------------------------------------------
-# Notebook 10: surprisal, hidden units
+# Notebook 10: the copy audit
+# ---------------------------------------------------------------------------------------------
+
+def longest_copy(longest, held_out):
+    """longest: the longest stretch of either passage found in the training text; held_out: the same for held-out text."""
+    verdict = "No passage shares a longer" if longest <= held_out else "A passage shares a longer"
+    return f"{verdict} stretch with the training text than held-out text does ({longest} against {held_out} characters)."
+
+
+def ngram_copy(n, shares, held_out):
+    """shares: {passage: share of its n-grams in the training text}; held_out: the held-out text's share."""
+    more = [label for label, share in shares.items() if share > held_out]
+    who = {0: "No passage shares", 1: f"{listing(more)} shares"}.get(len(more), f"{listing(more)} share")
+    who = who[0].upper() + who[1:]
+    return f"{who} more of {'their' if len(more) > 1 else 'its'} {n}-grams with the training text than held-out text does."
+
+
+# ---------------------------------------------------------------------------------------------
+# Notebook 11: surprisal, hidden units
 # ---------------------------------------------------------------------------------------------
 
 def context_read(start):
@@ -157,7 +189,7 @@ def weak_features(names):
 
 
 # ---------------------------------------------------------------------------------------------
-# Notebook 10: gradients through time, the copy audit
+# Notebook 11: gradients through time
 # ---------------------------------------------------------------------------------------------
 
 def reach_words(reach, steps):
@@ -166,28 +198,22 @@ def reach_words(reach, steps):
 
 
 def gradient_reach(small_reach, small_at_tau, tau, big_reach, steps):
-    return (f"The gradient of section 2's trained network {reach_words(small_reach, steps)} (at $k = \\tau = {tau}$: "
-            f"{small_at_tau:.1e} of that at $k = 0$); the better model's {reach_words(big_reach, steps)}.")
+    """small_at_tau: section 2's trained curve at k = tau relative to k = 0 (None: tau beyond the probes)."""
+    at_tau = "" if small_at_tau is None else f" (at $k = \\tau = {tau}$: {small_at_tau:.1e} of that at $k = 0$)"
+    return (f"The gradient of section 2's trained network {reach_words(small_reach, steps)}{at_tau}; "
+            f"the better model's {reach_words(big_reach, steps)}.")
 
 
-def radius_change(before, after):
-    verb = "raised" if after > before else "lowered"
-    return f"Training {verb} the spectral radius of section 2's $W$ from {before:.2f} to {after:.2f}."
+def radius_change(radii):
+    """radii: {network: (rho(W) as its section starts it, rho(W) after training)}."""
+    changes, last = [], None
+    for name, (before, after) in radii.items():
+        verb = "raised" if after > before else "lowered"
+        what = f"the spectral radius of {name}'s $W$" if not changes else f"that of {name}'s"
+        changes.append(f"{verb + ' ' if verb != last else ''}{what} from {before:.2f} to {after:.2f}")
+        last = verb
+    return f"Training {listing(changes)}."
 
 
 def memory_span(steps):
     return f"What came more than about {steps} characters earlier barely moves the gradient."
-
-
-def longest_copy(longest, held_out):
-    """longest: the longest stretch of either passage found in the training text; held_out: the same for held-out text."""
-    verdict = "No passage shares a longer" if longest <= held_out else "A passage shares a longer"
-    return f"{verdict} stretch with the training text than held-out text does ({longest} against {held_out} characters)."
-
-
-def ngram_copy(n, shares, held_out):
-    """shares: {passage: share of its n-grams in the training text}; held_out: the held-out text's share."""
-    more = [label for label, share in shares.items() if share > held_out]
-    who = {0: "No passage shares", 1: f"{listing(more)} shares"}.get(len(more), f"{listing(more)} share")
-    who = who[0].upper() + who[1:]
-    return f"{who} more of {'their' if len(more) > 1 else 'its'} {n}-grams with the training text than held-out text does."
