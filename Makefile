@@ -26,16 +26,16 @@ SETTINGS := HANDOUT AUTHOR RNN_BUDGET_SCALE RNN_CORPUS RNN_RUNS RNN_HANDOUT PYTH
 UNKNOWN  := $(strip $(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $(v))),$(filter-out $(SETTINGS),$(v)))))
 $(if $(UNKNOWN),$(error Unknown setting $(UNKNOWN): make knows $(SETTINGS) (upper case, e.g. make report HANDOUT=2025)))
 
-.PHONY: report committed test check bench lab corpus setup system clean
+.PHONY: report committed early test check bench lab corpus setup system clean
 
 # The report of the corpus (and handout) in report/build/<corpus>[-2025]/, printed at the end; tracked
 # files are never touched. The build checks the settings, the corpus and the fonts first (report/preflight.py).
-report: setup system
+report: early setup system
 	$(PY) -m report.build $(if $(AUTHOR),--author "$(AUTHOR)")
 
 # Refresh the committed notebooks/ and report/report.pdf and .html (HANDOUT=2025: report/report-2025.*)
 # from a run on the book; refused on any other corpus.
-committed: setup system
+committed: early setup system
 	$(PY) -m report.build --committed $(if $(AUTHOR),--author "$(AUTHOR)")
 
 test: setup system
@@ -54,6 +54,11 @@ bench: setup
 
 lab: setup
 	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
+
+# The settings' names and the corpus's text, with the system's Python, in seconds: before the set-up's
+# minutes (venv, pip, apt), so that a text the report cannot use is refused first.
+early:
+	@$(PYTHON) -m report.preflight --early
 
 setup: $(STAMP) $(CORPUS)
 
@@ -81,7 +86,7 @@ system:
 	    && fc-list 2>/dev/null | grep -q Symbola; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "Installing the PDF tool chain: $(APT_PACKAGES)"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	  $(PYTHON) -m report.preflight --wait-for-apt && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 	    $(APT_PACKAGES) >/dev/null; \
 	else \
 	  echo "The PDF report needs XeLaTeX, pandoc and the DejaVu, Noto CJK and Symbola fonts. Install them with:"; \

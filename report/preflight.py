@@ -6,14 +6,17 @@ anything when there is one.
   blank, a folder that can be written: tested by writing a file, as root the permission bits say
   nothing), RNN_CORPUS (a file that loads); a lower-case or misspelt name (rnn_handout,
   RNN_HANDOUTS) is refused by name instead of being silently ignored. A relative RNN_RUNS or
-  RNN_CORPUS is taken from the repository root (report.runs.from_root).
+  RNN_CORPUS is taken from the repository root (textfile.from_root).
 - The corpus: at least MIN_CHARACTERS characters, at most MAX_K different ones, no control
   character without a picture (the report shows ␇ for the bell: report.render.SYMBOLS), and every
   character as shown in a font, checked with fontconfig: the report's fonts (FONTS, as
   report/template/latex_report/index.tex.j2 sets them), or for a Unicode block they lack (CJK, the
   control pictures) an installed font that has it, which the template switches to (fallback_fonts).
 
-`python -m report.preflight` runs the checks alone.
+`python -m report.preflight` runs the checks alone. `--early` runs, with Python's own library only
+(the system's python3, before `make` sets up the venv and the TeX tool chain), the checks that need
+nothing else: the settings' names and the corpus's text (not the fonts, which need fontconfig).
+`--wait-for-apt` waits, saying so in one line, while another apt or dpkg holds the package lock.
 """
 import difflib
 import functools
@@ -25,10 +28,8 @@ import sys
 import tempfile
 import unicodedata
 
-import rnn_helpers as R
-import rnn_trainer as trainer
-from report import render, runs
-from report.handouts import handout
+import textfile
+from report import render           # Python's own library only, as textfile: for --early
 
 SETTINGS = ("RNN_HANDOUT", "RNN_BUDGET_SCALE", "RNN_RUNS", "RNN_CORPUS")
 MAKE_SETTINGS = ("HANDOUT",)       # make's name for RNN_HANDOUT (the Makefile checks its own command line)
@@ -116,6 +117,8 @@ def writable_folder(folder, setting):
 
 def check_settings(environ=None):
     """A line for each setting that is wrong (environ: os.environ)."""
+    from report import runs             # NumPy: after the set-up
+    from report.handouts import handout
     environ = os.environ if environ is None else environ
     problems = misspelt_settings(environ)
     try:
@@ -143,13 +146,13 @@ def load():
     """(text, path) of the corpus the notebooks will read, or (None, the line that says why not)."""
     value = os.environ.get("RNN_CORPUS")
     if value is not None and value.strip():
-        path = runs.from_root(value)
+        path = textfile.from_root(value)
         if not path.exists():
             return None, (f"RNN_CORPUS: {path} not found: check the path (a relative one is taken from the "
-                          f"repository root, {R.ROOT}).")
+                          f"repository root, {textfile.ROOT}).")
     try:
-        path = trainer.find_corpus()
-        return trainer.read_book(path), path
+        path = textfile.find_corpus()
+        return textfile.read_book(path), path
     except (OSError, ValueError) as err:
         where = "RNN_CORPUS" if value is not None else "corpus"
         return None, f"{where}: {' '.join(str(err).split())}"
@@ -233,8 +236,9 @@ def shown_characters(text):
     return set(render.with_symbols("".join(set(text))))
 
 
-def check_text(text, path, charsets=None):
-    """A line for each reason the report cannot be made from text (read from path)."""
+def check_text(text, path, charsets=None, fonts=True):
+    """A line for each reason the report cannot be made from text (read from path); fonts=False: not
+    the fonts' (charsets: their characters, found with fontconfig when None)."""
     problems = []
     name = f"The corpus {path}"
     if len(text) < MIN_CHARACTERS:
@@ -251,6 +255,8 @@ def check_text(text, path, charsets=None):
         problems.append(f"{name} has control characters that have no picture to show them by: {code_points(control)} "
                         "(C1 controls, usually a text decoded with the wrong encoding). Remove or replace them, "
                         "then build again.")
+    if not fonts:
+        return problems
     if charsets is None:
         charsets, font_problems = font_charsets()
         problems += font_problems
@@ -271,8 +277,50 @@ def check(environ=None):
     return problems + check_text(text, path)
 
 
+def early(environ=None):
+    """The problems found with Python's own library: settings' names, and the corpus's text unless it
+    is the default one that the set-up is yet to build."""
+    environ = os.environ if environ is None else environ
+    problems = misspelt_settings(environ)
+    if "RNN_CORPUS" not in environ and not any((textfile.ROOT / "data" / name).is_file()
+                                               for name in ("goblet_book.txt", "shakespeare.txt")):
+        return problems                 # make corpus builds the default one
+    text, path = load()
+    return problems + ([path] if text is None else check_text(text, path, fonts=False))
+
+
+def wait_for_apt(locks=("/var/lib/dpkg/lock-frontend", "/var/lib/apt/lists/lock"), seconds=600):
+    """Return once no other apt or dpkg holds the package locks (tried as apt does, with fcntl), after
+    one line that says what we wait for; stop after `seconds` with the line that says what to do."""
+    import fcntl
+    import time
+    said, deadline = False, time.monotonic() + seconds
+    while True:
+        held = []
+        for lock in locks:
+            try:
+                with open(lock, "a") as f:
+                    fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                held.append(lock)
+            except OSError:
+                pass                    # no such lock (another system): nothing to wait for
+        if not held:
+            return
+        if time.monotonic() > deadline:
+            sys.exit(f"make: {held[0]} is still held after {seconds // 60} minutes: wait for the other package "
+                     "installation (apt, dpkg, unattended-upgrades) to finish, then run make again.")
+        if not said:
+            print(f"make: another package installation (apt, dpkg or unattended-upgrades) holds {held[0]}; waiting "
+                  f"for it to finish (at most {seconds // 60} minutes)...", flush=True)
+            said = True
+        time.sleep(2)
+
+
 def main():
-    problems = check()
+    if sys.argv[1:] == ["--wait-for-apt"]:
+        return wait_for_apt()
+    problems = early() if sys.argv[1:] == ["--early"] else check()
     for line in problems:
         print(f"report: {line}", file=sys.stderr)
     if problems:

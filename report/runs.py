@@ -6,7 +6,6 @@ import math
 import os
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 
 import numpy as np
 
@@ -14,6 +13,7 @@ import rnn_helpers as R
 import rnn_trainer as trainer
 from report.handouts import OPTIMIZER_NAMES, Handout, handout
 from report.textstats import word_measure_applies, words
+from textfile import from_root
 
 
 # The SHA-256 of the text of goblet_book.txt as read (1,107,542 characters, K = 80), the course's book.
@@ -78,12 +78,6 @@ def setup():
 # ---------------------------------------------------------------------------------------------
 # Where a run keeps its files, and which notebook writes each
 # ---------------------------------------------------------------------------------------------
-
-def from_root(value):
-    """A path from a setting ($RNN_RUNS, $RNN_CORPUS): a relative one is taken from the repository
-    root, wherever the notebook or script runs (the rule rnn_helpers.find_corpus follows)."""
-    return R.ROOT / Path(value)
-
 
 def runs_root():
     """Where runs keep their files: $RNN_RUNS (relative: from the repository root), or runs/."""

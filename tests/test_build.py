@@ -509,3 +509,38 @@ def test_a_broken_export_changes_nothing_and_says_so(small_build, tmp_path, caps
     assert "report: the export failed (RuntimeError: pandoc crashed).\nreport: nothing you had was changed" in printed
     assert not (tmp_path / "out" / "report.pdf").exists() and not (tmp_path / "out" / "notebooks").exists()
     assert list((tmp_path / "build").glob(".building-*")) == []
+
+
+def test_the_early_check_needs_only_pythons_own_library(tmp_path):
+    """make report runs it with the system's Python before the set-up: no NumPy, no fonts."""
+    (tmp_path / "short.txt").write_text("too short")
+    run = "import runpy, sys; sys.modules['numpy'] = None; sys.argv = ['preflight', '--early']; " \
+          "runpy.run_module('report.preflight', run_name='__main__')"
+    done = subprocess.run([sys.executable, "-c", run], cwd=R.ROOT, capture_output=True, text=True,
+                          env=os.environ | {"RNN_CORPUS": str(tmp_path / "short.txt")})
+    assert done.returncode == 1 and "has 9 characters; the report needs at least 20,000" in done.stderr, done.stderr
+    assert "ModuleNotFoundError" not in done.stderr and "ImportError" not in done.stderr
+
+
+def test_make_report_checks_the_corpus_before_the_set_up(tmp_path):
+    (tmp_path / "short.txt").write_text("too short")
+    done = subprocess.run(["make", "-n", "report", f"RNN_CORPUS={tmp_path / 'short.txt'}"], cwd=R.ROOT,
+                          capture_output=True, text=True)
+    assert done.stdout.splitlines()[0].endswith("-m report.preflight --early"), done.stdout
+
+
+def test_a_held_package_lock_is_waited_for_in_one_line(tmp_path, capsys):
+    lock = tmp_path / "lock-frontend"
+    lock.touch()
+    holder = subprocess.Popen([sys.executable, "-c", "import fcntl, sys, time; f = open(sys.argv[1], 'a'); "
+                               "fcntl.lockf(f, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)", str(lock)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        with pytest.raises(SystemExit, match=f"make: {lock} is still held after 0 minutes: wait for the other"):
+            preflight.wait_for_apt(locks=(str(lock),), seconds=3)
+        assert capsys.readouterr().out.count("\n") == 1
+    finally:
+        holder.kill()
+        holder.wait()
+    preflight.wait_for_apt(locks=(str(lock),), seconds=3)          # free again: returns at once
