@@ -11,7 +11,7 @@ import numpy as np
 
 import rnn_helpers as R
 import rnn_trainer as trainer
-from benchmarks.bench_big import BETTER
+from report import better
 
 
 def busy_blas(seconds):
@@ -40,9 +40,8 @@ def gradient_checks(data, K):
 
 def better_model(data, K, seconds=20.0):
     """Section 5.5's network trained for `seconds`: returns its milliseconds per update."""
-    recipe = {k: v for k, v in BETTER.items() if k != "m"}
-    rnn = R.init_rnn(K, BETTER["m"], sig=R.init_2025(K, BETTER["m"]), rng=np.random.default_rng(0), dtype=np.float32)
-    state = trainer.train(rnn, data, optimizer="adam", time_budget=seconds, **recipe)
+    rnn = better.initial_network(K, better.RECIPE["m"], 0, np.float32)
+    state = trainer.train(rnn, data, time_budget=seconds, **better.settings(better.RECIPE))
     return f"section 5.5's model: {1e3 * state.wall_time / state.update:.1f} ms an update ({state.update:,} updates)"
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 import rnn_helpers as R
 import rnn_trainer as trainer
-from report import runs, textstats
+from report import better, runs, textstats
 
 
 def share(corpus, rnn, h0, x0, length, seed, **options):
@@ -36,8 +36,9 @@ def main():
     rows = []
     for seed in range(args.seeds):
         samples = []
-        rnn = R.init_rnn(corpus.K, p2["M"], sig=p2["SIG"], rng=np.random.default_rng(seed), dtype=p2["DTYPE"])
-        state = trainer.train(rnn, corpus.data, n_updates, eta=p2["ETA"], seq_length=p2["SEQ_LENGTH"],
+        rnn = R.init_rnn(corpus.K, p2["M"], sig=corpus.handout.init_sig(corpus.K, p2["M"]),
+                         rng=np.random.default_rng(seed), dtype=p2["DTYPE"])
+        state = trainer.train(rnn, corpus.data, n_updates, **corpus.handout.settings(seq_length=p2["SEQ_LENGTH"]),
                               rng=np.random.default_rng(seed + 1), hook_at=sample_at,
                               hook=lambda u, r, h, x, st: samples.append(share(corpus, r, h, x, p2["SAMPLE_LENGTH"], u)))
         best, m = state.best_rnn, p2["M"]
@@ -46,10 +47,8 @@ def main():
                    best_start=share(corpus, best, state.best_h, state.best_x, p4["LENGTH"], p4["SEED"]))
         if args.big:
             train_data, held_out = R.split_corpus(corpus.data)
-            big = trainer.train(R.init_rnn(corpus.K, p8["BIG"]["m"], sig=p8["SIG"], rng=np.random.default_rng(seed),
-                                           dtype=p2["DTYPE"]), train_data, optimizer="adam", eta=p8["BIG"]["eta"],
-                          decay=True, seq_length=p8["BIG"]["seq_length"], batch_size=p8["BIG"]["batch_size"],
-                          time_budget=args.big, rng=np.random.default_rng(seed + 1))
+            big = trainer.train(better.initial_network(corpus.K, p8["BIG"]["m"], seed, p2["DTYPE"]), train_data,
+                                **better.settings(p8["BIG"]), time_budget=args.big, rng=np.random.default_rng(seed + 1))
             b, bm = big.best_rnn, p8["BIG"]["m"]
             prime = "Harry" if "Harry" in corpus.vocabulary else "The "
             h = R.hidden_states(b, R.encode(prime[:-1], corpus.char_to_ind), big.best_h)[-1]

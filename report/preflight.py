@@ -34,7 +34,7 @@ from report import render           # Python's own library only, as textfile: fo
 SETTINGS = ("RNN_HANDOUT", "RNN_BUDGET_SCALE", "RNN_RUNS", "RNN_CORPUS")
 MAKE_SETTINGS = ("HANDOUT",)       # make's name for RNN_HANDOUT (the Makefile checks its own command line)
 
-# The report holds out the last 5 % of the text; notebook 10 shades 300 characters of it from a line
+# The report holds out the last 5 % of the text; notebook 11 shades 300 characters of it from a line
 # start past its middle and probes 100 stretches of 160 characters, and the larger model of notebook 8
 # reads the rest as 32 streams of 50-character sequences. 20,000 characters give a held-out part of
 # 1,000 characters and each of the 32 streams about 590 characters (11 sequences).
@@ -243,7 +243,7 @@ def check_text(text, path, charsets=None, fonts=True):
     name = f"The corpus {path}"
     if len(text) < MIN_CHARACTERS:
         problems.append(f"{name} has {len(text):,} characters; the report needs at least {MIN_CHARACTERS:,}: it holds "
-                        "out the last 5 % (notebook 10 shades 300 of them and probes stretches of 160) and the larger "
+                        "out the last 5 % (notebook 11 shades 300 of them and probes stretches of 160) and the larger "
                         "model reads the rest as 32 streams of 50-character sequences. Use a longer text.")
     chars = set(text)
     if len(chars) > MAX_K:

@@ -206,7 +206,7 @@ def test_a_short_corpus_is_refused_with_the_minimum_and_why(tmp_path):
 def test_the_minimum_length_covers_what_the_notebooks_take_from_the_text():
     n = preflight.MIN_CHARACTERS
     train, held = R.split_corpus(np.zeros(n, int), 0.05)
-    probes = runs.notebook_parameters("10_what_it_learned.ipynb")
+    probes = runs.notebook_parameters("11_what_it_learned.ipynb")
     assert len(held) >= 2 * probes["SHOWN"] + 1 and len(held) > probes["WARM_UP"] + probes["PROBE_LENGTH"] + 1
     big = runs.notebook_parameters("08_better_model.ipynb")["BIG"]
     assert len(train) // big["batch_size"] > 10 * big["seq_length"]          # every stream has sequences

@@ -197,8 +197,8 @@ def test_an_unknown_handout_is_refused_before_any_work(tmp_path):
 @pytest.mark.parametrize("notebook, first", [
     ("03_synthesis_evolution.ipynb", ["02_training.ipynb"]),
     ("08_better_model.ipynb", ["02_training.ipynb", "06_validation_and_order.ipynb", "07_batches_and_adam.ipynb"]),
-    ("10_what_it_learned.ipynb", ["02_training.ipynb", "06_validation_and_order.ipynb", "07_batches_and_adam.ipynb",
-                                  "08_better_model.ipynb"])])
+    *[(name, ["02_training.ipynb", "06_validation_and_order.ipynb", "07_batches_and_adam.ipynb", "08_better_model.ipynb"])
+      for name in ("10_how_good_it_is.ipynb", "11_what_it_learned.ipynb")]])
 def test_a_notebook_run_out_of_order_names_every_notebook_to_run_first(tmp_path, notebook, first):
     env = os.environ | {"RNN_RUNS": str(tmp_path / "empty_runs")}
     done = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
@@ -209,7 +209,7 @@ def test_a_notebook_run_out_of_order_names_every_notebook_to_run_first(tmp_path,
 
 
 def test_the_ladder_of_baselines_lists_every_predictor_in_nats_and_bits(report):
-    settings = runs.notebook_parameters("10_what_it_learned.ipynb")
+    settings = runs.notebook_parameters("10_how_good_it_is.ipynb")
     rows = table_cells(report.page, "Table 10.")[1:]
     names = [row[0] for row in rows]
     assert [f"{n}-gram, Kneser–Ney" for n in settings["ORDERS"]] == [n for n in names if "Kneser" in n]
@@ -236,7 +236,7 @@ def test_the_cost_of_characters_unseen_in_training_is_stated_with_its_share():
 
 def test_shaded_passages_reach_both_formats(report, squeeze, running_text, shaded_spans):
     blocks = re.findall(r'<div class="shaded".*?</div>', report.page, flags=re.S)
-    settings = runs.notebook_parameters("10_what_it_learned.ipynb")
+    settings = runs.notebook_parameters("11_what_it_learned.ipynb")
     assert len(blocks) == 1 + settings["SHADED_UNITS"]                  # surprisal, then each unit
     for block in blocks:
         spans = shaded_spans(block)
@@ -323,8 +323,8 @@ def test_a_findings_numbers_are_shown_beside_its_sentence_in_the_notebook():
     cell tagged numbers, just before the sentence, and the table lists each value given it."""
     table = findings.numbers({"updates": 12000, "loss": np.float32(1.23456), "share": "5%"})
     assert table.splitlines()[2:] == ["| updates | 12,000 |", "| loss | 1.235 |", "| share | 5% |"]
-    for name in ("02_training", "03_synthesis_evolution", "06_validation_and_order",
-                 "07_batches_and_adam"):
+    for name in ("01_gradient_check", "02_training", "03_synthesis_evolution", "06_validation_and_order",
+                 "07_batches_and_adam", "08_better_model", "10_how_good_it_is", "11_what_it_learned"):
         cells = nbformat.read(R.ROOT / "notebooks" / f"{name}.ipynb", as_version=4).cells
         tagged = [i for i, c in enumerate(cells) if "numbers" in c.metadata.get("tags", [])]
         assert tagged, name

@@ -1,6 +1,6 @@
 """The wording of findings: short sentences that state what a run measured, each built by a small
 named function, one module per group of notebooks (assignment: 01-04, bonus: 05-07 and 09, beyond:
-08 and 10). Here, the word helpers they share."""
+08, 10 and 11). Here, the word helpers they share."""
 import math
 
 import numpy as np
