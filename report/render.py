@@ -9,7 +9,11 @@ import re
 SYMBOLS = {"\n": "\u21b5", "\t": "\u21e5", "\x7f": "\u2421"} | \
           {chr(c): chr(0x2400 + c) for c in range(0x20) if chr(c) not in "\n\t"}
 ASCII_PUNCTUATION = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
-NBSP, ZWSP = "\u00a0", "\u200b"
+NBSP = "\u00a0"
+# Generated text may break a line anywhere when it has no space to break at: in a browser by its
+# style (overflow-wrap, here for Jupyter and in the HTML report's CSS for the page), in the PDF by
+# report/template/pandoc/latex.lua. The text itself holds no invisible character.
+BREAK_ANYWHERE = "overflow-wrap: anywhere"
 
 
 def with_symbols(text):
@@ -21,11 +25,11 @@ def generated(text, line_breaks=False):
     """Text the model wrote, as Markdown that shows it character for character, in spans of class
     "generated" (monospace, without typographic quotes, dashes or ligatures: report/template).
     Every ASCII punctuation character is escaped, so none is markup; tabs are shown as ⇥ and other
-    control characters by their pictures (SYMBOLS); leading
-    spaces and runs of spaces are non-breaking, so none collapses; a zero-width space follows every
-    other character not followed by a space, so that a line may break anywhere in text without
-    spaces. Newlines are shown as ↵, or with line_breaks as line breaks (a blank line kept as a line
-    with a space)."""
+    control characters by their pictures (SYMBOLS); leading spaces and runs of spaces are
+    non-breaking, so none collapses. A line may break anywhere in text without spaces (the span's
+    style; in the PDF, the pandoc filter's break points), but the text holds nothing it did not
+    write: copied or searched, it reads as written. Newlines are shown as ↵, or with line_breaks as
+    line breaks (a blank line kept as a line with a space)."""
     if not line_breaks:
         return _span(text)
     return "  \n".join(_span(line or NBSP) for line in text.split("\n"))
@@ -33,9 +37,8 @@ def generated(text, line_breaks=False):
 
 def _span(line):
     line = re.sub(r"^ +|(?<= ) ", lambda spaces: NBSP * len(spaces.group()), with_symbols(line))
-    marked = "".join(ch if ch == " " else ("\\" + ch if ch in ASCII_PUNCTUATION else ch) + ZWSP for ch in line)
-    # no break point right before a space: TeX could then no longer break at the space itself
-    return f'<span class="generated">{marked.replace(ZWSP + " ", " ")}</span>'
+    escaped = "".join("\\" + ch if ch in ASCII_PUNCTUATION else ch for ch in line)
+    return f'<span class="generated" style="{BREAK_ANYWHERE}">{escaped}</span>'
 
 
 def passage(text):
@@ -43,13 +46,53 @@ def passage(text):
     return "\n".join("> " + line for line in generated(text, line_breaks=True).split("\n"))
 
 
+# The PDF's page (report/template/latex_report): pandoc sets a table whose Markdown has a line longer
+# than 72 characters across the text's width, its columns as wide as the dashes say (relative), each
+# with 6 pt of padding either side; others as wide as their cells.
+PANDOC_COLUMNS, TEXT_WIDTH_PT, COLUMN_PADDING_PT = 72, 464.9, 6.0
+CHAR_PT = 0.6 * 11 * 0.92        # a character of DejaVu Serif at 11 pt, scaled 0.92: a word's mean is
+                                 # 0.47-0.62 em; a wider one takes a point or two of the padding
+
+
 def markdown_table(header, rows, widths=None, caption=None):
-    """A Markdown pipe table; widths (relative dash counts) let long cells wrap in the PDF. The
-    caption, a paragraph above the table, is kept on the same page as the table's first rows."""
+    """A Markdown pipe table; widths (relative dash counts) let long cells wrap in the PDF, and are
+    widened where a column would be narrower than its longest word (no word of a header or of a
+    cell's prose runs into the next column; text the model wrote breaks anywhere). The caption, a
+    paragraph above the table, is kept on the same page as the table's first rows."""
     widths = widths or [3] * len(header)
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("-" * w for w in widths) + "|"]
-    table = "\n".join(lines + ["| " + " | ".join(str(c) for c in row) + " |" for row in rows])
+    cells = [[str(c) for c in row] for row in rows]
+    lines = ["| " + " | ".join(header) + " |"] + ["| " + " | ".join(row) + " |" for row in cells]
+    if any(len(line) > PANDOC_COLUMNS for line in lines + ["|" + "|".join("-" * w for w in widths) + "|"]):
+        widths = fitted_widths(widths, [header, *cells])
+    table = "\n".join(lines[:1] + ["|" + "|".join("-" * w for w in widths) + "|"] + lines[1:])
     return f'<span class="caption">{caption}</span>\n\n{table}' if caption else table
+
+
+def fitted_widths(widths, rows):
+    """widths (dash counts), each column widened to hold its longest word in the PDF (rows: the header
+    and the cells, as Markdown), the width taken from the columns with room to spare; widths as they
+    were when every word fits."""
+    available = TEXT_WIDTH_PT - 2 * COLUMN_PADDING_PT * (len(widths) - 1)
+    need = [max((longest_word(row[i]) for row in rows if i < len(row)), default=0) * CHAR_PT / available
+            for i in range(len(widths))]
+    share = [w / sum(widths) for w in widths]
+    if all(s >= n for s, n in zip(share, need)):
+        return widths
+    if sum(need) >= 1:                                   # no room for every word: as the words need
+        return [max(1, round(100 * n / sum(need))) for n in need]
+    short = sum(n - s for s, n in zip(share, need) if n > s)
+    spare = sum(s - n for s, n in zip(share, need) if s > n)
+    fitted = [n if n > s else s - short * (s - n) / spare for s, n in zip(share, need)]
+    return [max(1, round(200 * f)) for f in fitted]
+
+
+def longest_word(markdown):
+    """The length of the longest word of a cell's Markdown as set in the PDF (markup left out); 0 for
+    text the model wrote, which breaks anywhere."""
+    if 'class="generated"' in markdown:
+        return 0
+    text = re.sub(r"\\(.)", r"\1", re.sub(r"<[^>]+>|[*`$]|\\(?:mathrm|text)\b", "", markdown))
+    return max((len(word) for word in text.split()), default=0)
 
 
 # ---------------------------------------------------------------------------------------------

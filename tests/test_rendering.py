@@ -3,11 +3,15 @@ vocabulary of either corpus (the book's, built here without the book, and the de
 text with no space, every character of the vocabulary in any order, Markdown and TeX syntax,
 typographic traps. It goes through the report's own path (report.render → report/build.py →
 pandoc → XeLaTeX / HTML) and is read back from the PDF with pdftotext, every word inside the page's
-margins, and from the HTML."""
+margins, and from the HTML; in the notebooks' Markdown it is the text as written, with nothing
+invisible added. And the PDF's pages keep what belongs together: a short table on one page, a
+figure with its caption, every word of a table's header inside its column."""
+import base64
 import html
 import os
 import random
 import re
+import subprocess
 from types import SimpleNamespace
 
 import nbformat
@@ -145,7 +149,7 @@ def test_nothing_leaves_the_page(rendered, off_the_page):
 
 
 def test_every_character_reaches_the_html(rendered):
-    spans = re.findall(r'<span class="generated">(.*?)</span>', rendered.page, flags=re.S)
+    spans = re.findall(r'<span class="generated"[^>]*>(.*?)</span>', rendered.page, flags=re.S)
     # what a browser shows: runs of white space (not no-break spaces) collapse into one space
     texts = [html.unescape(re.sub(r"[ \t\r\n]+", " ", s)).replace("\u00a0", " ") for s in spans]
     lines = [shown(line) or " " for line in rendered.text.split("\n")]
@@ -168,8 +172,131 @@ def test_shaded_text_reaches_both_formats(rendered, squeeze, shaded_spans):
     assert all(style.startswith("background:rgb(") for style, _, _ in spans)
 
 
+def markdown_span_texts(markdown):
+    """The text inside each span of generated text of a notebook's Markdown, as Jupyter shows it
+    (backslash escapes undone, no-break spaces as spaces)."""
+    spans = re.findall(r'<span class="generated"[^>]*>(.*?)</span>', markdown, flags=re.S)
+    return [re.sub(r"\\(.)", r"\1", span).replace("\u00a0", " ") for span in spans]
+
+
+@pytest.mark.parametrize("name", list(VOCABULARIES))
+def test_the_notebooks_hold_the_text_as_written(name):
+    text, cell_text, _ = hostile(VOCABULARIES[name])
+    lines = [shown(line) or " " for line in text.split("\n")]
+    assert markdown_span_texts(render.passage(text)) == lines
+    assert markdown_span_texts(render.generated(cell_text)) == [shown(cell_text)]       # nothing invisible added
+    assert "\u200b" not in render.passage("x" * 300)                       # no break points: the style breaks it
+    assert 'style="overflow-wrap: anywhere"' in render.generated("x")
+
+
 def test_one_table_of_symbols_serves_every_rendering():
     assert render.with_symbols("a\tb\nc") == "a\u21e5b\u21b5c"
     assert render.with_symbols("\a\x00\x1b\x7f") == "\u2407\u2400\u241b\u2421"      # control pictures: ␇ ␀ ␛ ␡
     assert render.SYMBOLS["\n"] in render.generated("x\ny") and render.SYMBOLS["\t"] in render.generated("x\ty")
     assert render.shaded("\t\n", [(255, 255, 255)] * 2)["text/html"].count(render.SYMBOLS["\t"]) == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# What the PDF's pages keep together
+# ---------------------------------------------------------------------------------------------
+
+SAMPLING_HEADER = ["setting", "corpus words", "distinct", "log p", "perplexity", "the first 160 characters"]
+# Each on a page of its own, after this many lines of prose: at every line, near where the page ends.
+FIGURES_AFTER, SHORT_TABLES_AFTER, LONG_TABLES_AFTER = range(30, 40), range(40, 50), [*range(15, 20), *range(45, 51)]
+LONG_ROWS = 32
+
+
+@pytest.fixture(scope="module")
+def layout(tmp_path_factory, pdftotext):
+    """A report of pages that each begin with lines of prose, as many as each setting says, then: a
+    figure with a two-line caption, a short table (five rows), a long one (32 rows), or notebook 5's
+    table of sampling settings; so that some of each fall where a page ends. Its fields: pages
+    (pdftotext's, one string a page), words (the PDF's words: page, left, top, right, text) and
+    image_pages (the page of each figure, in order)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    tmp = tmp_path_factory.mktemp("layout")
+    fig, ax = plt.subplots(figsize=(7.5, 3.4))
+    ax.plot([1, 2, 3])
+    fig.savefig(tmp / "figure.png", dpi=40)
+    plt.close(fig)
+    png = base64.b64encode((tmp / "figure.png").read_bytes()).decode()
+
+    def page(lines):                               # a new page (raw LaTeX: the PDF only), then lines of prose
+        return [nbformat.v4.new_markdown_cell("\\newpage"),
+                nbformat.v4.new_markdown_cell("\\\n".join(f"line {i} of prose" for i in range(lines)))]
+
+    def shown_as(data):
+        return nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output("display_data", data)])
+    sample = render.generated("lore tas.  Domely. said . ... I . . .\n-The lost now of feret one he Vollesongtch "
+                              "we the gobsmeer hadry looked to was and ose cald you wey not hoft her the ware")
+    cells = [nbformat.v4.new_markdown_cell("# Layout"), shown_as({"text/markdown": render.markdown_table(
+        SAMPLING_HEADER, [[f"$T = {t}$", "44%", "77%", "-1.92", "6.79", sample] for t in range(7)],
+        widths=[3, 2, 2, 2, 2, 11], caption="**Table S.** Sampling settings.")})]
+    for k, lines in enumerate(FIGURES_AFTER):
+        cells += page(lines) + [shown_as({"image/png": png, "text/plain": "a figure"}), nbformat.v4.new_markdown_cell(
+            f"**Figure {k}.** A caption long enough to wrap once on the page, which says what the figure shows, "
+            f"and then says it again in other words, fig{k}end.\n\nA paragraph after it.")]
+    for k, lines in enumerate(SHORT_TABLES_AFTER):
+        cells += page(lines) + [shown_as({"text/markdown": render.markdown_table(
+            ["measure", "corpus", "text"], [[f"short{k}row{i}", "1.0", "2.0"] for i in range(5)],
+            caption=f"**Table {k}.** Five rows.")})]
+    for k, lines in enumerate(LONG_TABLES_AFTER):
+        cells += page(lines) + [shown_as({"text/markdown": render.markdown_table(
+            ["update", "loss"], [[f"long{k}row{i}", "1.0"] for i in range(LONG_ROWS)], caption="**Table L.** Many rows.")})]
+    nb = build.merge([nbformat.v4.new_notebook(cells=cells)], build.TITLE, "Test", "today")
+    build.export_pdf(nb, tmp / "r.pdf", tmp / "build")
+    listed = subprocess.run(["pdfimages", "-list", str(tmp / "r.pdf")], capture_output=True, text=True, check=True)
+    boxes = [re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', page)
+             for page in pdftotext(tmp / "r.pdf", "-bbox").split("<page ")[1:]]
+    return SimpleNamespace(pages=pdftotext(tmp / "r.pdf", "-layout").split("\f")[:-1],
+                           words=[(page, float(x0), float(y0), float(x1), html.unescape(w))
+                                  for page, found in enumerate(boxes, start=1) for x0, y0, x1, w in found],
+                           image_pages=[int(line.split()[0]) for line in listed.stdout.splitlines()[2:]
+                                        if line.split()[2] == "image"])
+
+
+def pages_of(layout, word):
+    return [number for number, page in enumerate(layout.pages, start=1) if re.search(rf"(?<!\w){word}(?!\w)", page)]
+
+
+def test_a_short_table_never_splits_across_pages(layout):
+    for k, _ in enumerate(SHORT_TABLES_AFTER):
+        pages = {page for i in range(5) for page in pages_of(layout, f"short{k}row{i}")}
+        assert len(pages) == 1 and pages == set(pages_of(layout, f"Table {k}\\.")), k
+
+
+def test_a_long_table_leaves_no_row_alone_on_a_page(layout):
+    for k, _ in enumerate(LONG_TABLES_AFTER):
+        counts = [n for n in (len(re.findall(rf"\blong{k}row\d+\b", page)) for page in layout.pages) if n]
+        assert sum(counts) == LONG_ROWS and min(counts) >= 2, (k, counts)
+
+
+def test_a_figure_and_its_whole_caption_share_a_page(layout):
+    assert len(layout.image_pages) == len(FIGURES_AFTER)
+    for k, page in enumerate(layout.image_pages):
+        assert pages_of(layout, f"Figure {k}\\.") == pages_of(layout, f"fig{k}end") == [page], k
+
+
+def test_every_word_of_a_table_header_stays_in_its_column(layout):
+    words = [w for *_, w in layout.words]
+    for word in " ".join(SAMPLING_HEADER).split():
+        assert word in words, word                # pdftotext runs a word into the next column's: "perplexitythe"
+    for page, _, top, right, word in layout.words:
+        if word == "perplexity":                  # the next column's header begins a column's gap to its right
+            after = min(x0 for p, x0, y0, _, _ in layout.words if p == page and abs(y0 - top) < 1 and x0 > right)
+            assert after - right > 10
+
+
+def test_table_widths_make_room_for_the_longest_word():
+    widths = render.fitted_widths([3, 2, 2, 2, 2, 11], [SAMPLING_HEADER])
+    share = [w / sum(widths) for w in widths]
+    available = render.TEXT_WIDTH_PT - 2 * render.COLUMN_PADDING_PT * 5
+    assert all(s * available >= render.longest_word(h) * render.CHAR_PT - 1 for s, h in zip(share, SAMPLING_HEADER))
+    assert share[-1] == max(share)                                  # the room comes from the widest column
+    assert render.fitted_widths([1, 9], [["update", "text"]]) == [1, 9]         # as they were when every word fits
+    assert render.longest_word(render.generated("x" * 500)) == 0           # generated text breaks anywhere
+    assert render.longest_word("**top-$p$** = 0.99") == len("top-p")
+    short = render.markdown_table(["a", "b"], [["1", "2"]], widths=[1, 30])
+    assert "|-|------------------------------|" in short           # pandoc sets it at its natural width: widths unused
