@@ -59,9 +59,9 @@ class TrainConfig:
             state; the loss (and smooth loss) is summed over the B sequences.
     chunk_length: the text is cut into chunks of this length, visited in a new random order each
             epoch (B at a time), the hidden state reset at the start of each chunk.
-    decay:  lower eta linearly to 0 over a call of train: over its n_updates, or over time_budget
-            seconds if that ends first (then the run depends on the machine's speed).
-    time_budget: stop after this many seconds even if n_updates are not done.
+    decay:  lower eta linearly to 0 over a call of train: over its n_updates, or when it has none
+            over time_budget seconds (then the run depends on the machine's speed).
+    time_budget: stop after this many seconds even if n_updates are not done (a cap).
     validate_every, checkpoint_every: how often train measures the held-out loss and writes its
             checkpoint (when it is given validation text and a checkpoint path).
     """
@@ -162,6 +162,7 @@ class TrainState:
     val_loss: np.ndarray = field(default_factory=lambda: np.empty((0, 3)))  # rows: update, nats/char, seconds
     rng: np.random.Generator = None       # the hooks sample with it, random order draws from it
     wall_time: float = 0.0                # seconds spent in train, summed over calls
+    cpu_time: float = 0.0                 # ... and the CPU seconds of this process (all its threads) in them
 
     @property
     def updates_per_second(self):
@@ -217,8 +218,8 @@ def train(rnn, data, n_updates=None, *, state=None, rng=None, validation=None, h
             the settings it was trained with (a setting given again must have the same value).
     rng:    the generator of a new run (random chunk order, and the hooks sample with state.rng).
     validation: encoded held-out text (N_val,); its loss in nats per character is recorded in
-            state.val_loss every config.validate_every updates and at the end, read from the hidden
-            state training has reached (see evaluate).
+            state.val_loss every config.validate_every updates and at the end (evaluate: each
+            stream after a burn-in on the held-out text itself).
     hook:   called as hook(update, rnn, hprev, x0, state) before each update numbered in hook_at
             (1-based), with the hidden state (m,) and first input character of that update's
             sequence (of stream 0).
@@ -237,6 +238,9 @@ def train(rnn, data, n_updates=None, *, state=None, rng=None, validation=None, h
     _check_reading(len(data), config, reading)
     if validation is not None:
         validation = _check_data(validation, K, "validation")
+        if len(validation) - 1 <= BURN_IN:
+            raise ValueError(f"validation has {len(validation)} characters; its loss is scored after a burn-in of "
+                             f"{BURN_IN} (evaluate): hold out more of the text.")
     if checkpoint and (state is None or state.ind_to_char is None) and ind_to_char is None:
         raise ValueError("train(checkpoint=...) needs ind_to_char, the vocabulary to save with the model.")
     if checkpoint:
@@ -260,7 +264,7 @@ def train(rnn, data, n_updates=None, *, state=None, rng=None, validation=None, h
     val_loss = [tuple(row) for row in state.val_loss]
     first, hooks = state.update, set(hook_at) if hook else set()
     bar = _progress_bar(n_updates, config.time_budget) if progress else None
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
 
     def steps():
         """What each update reads: its sequences X, Y and learning rate, until n_updates are done,
@@ -290,7 +294,7 @@ def train(rnn, data, n_updates=None, *, state=None, rng=None, validation=None, h
                 state.step += 1
                 elapsed = time.perf_counter() - start
                 if validation is not None and state.update % config.validate_every == 0:
-                    val_loss.append((state.update, evaluate(params, validation, R.stream0(state.hprev)),
+                    val_loss.append((state.update, evaluate(params, validation),
                                      state.wall_time + elapsed))
                 if bar is not None:
                     _show_progress(bar, state.update - first, elapsed, state.per_character(smooth))
@@ -304,6 +308,7 @@ def train(rnn, data, n_updates=None, *, state=None, rng=None, validation=None, h
                 raise                           # not ours: the signal came outside train's handlers
         finally:                                # also after a divergence: the last good state
             state.wall_time += time.perf_counter() - start
+            state.cpu_time += time.process_time() - start_cpu
             _copy_back(rnn, params)
             _record(state, history, val_loss)
             if bar is not None:
@@ -313,7 +318,7 @@ def train(rnn, data, n_updates=None, *, state=None, rng=None, validation=None, h
                                    complete=state.update - first == n_updates)
                 bar.close()
         if validation is not None and state.update and (not val_loss or val_loss[-1][0] != state.update):
-            val_loss.append((state.update, evaluate(rnn, validation, R.stream0(state.hprev)), state.wall_time))
+            val_loss.append((state.update, evaluate(rnn, validation), state.wall_time))
             _record(state, history, val_loss)
         if checkpoint:
             _save_or_raise(checkpoint, rnn, state)
@@ -322,28 +327,33 @@ def train(rnn, data, n_updates=None, *, state=None, rng=None, validation=None, h
     return state
 
 
+# Characters each stream of a held-out text reads, unscored, before it is scored: enough that the
+# score no longer depends on the state the stream started from (measured on the book and on the
+# default corpus, both models: from h = 0 or from the best update's state, the loss agrees to 1e-4
+# nats per character after 50 characters; docs/measurements.md).
+BURN_IN = 100
+
+
 @blas.one_blas_thread
-def evaluate(rnn, data, h0=None, n_streams=64):
+def evaluate(rnn, data, burn_in=BURN_IN, n_streams=64):
     """Mean loss in nats per character of predicting data[1:] from data[:-1] (data: (N,) indices).
-    The text is read as n_streams contiguous streams side by side, so that the whole held-out text
-    costs one batched forward pass. Each stream starts from h0 (m,): give a hidden state the model
-    has been in (its best_h, or where training was). The course's training carries h over a whole
-    epoch, and such a model may never have seen h = 0 (the default) since its epoch began: read
-    from there, units that latched at +-1 during training can settle at the other sign, and the loss
-    is that of another network (7.5 nats per character instead of 1.95, measured on the default corpus)."""
-    data = np.asarray(data)
-    if len(data) < 2:
-        raise ValueError(f"evaluate needs a text of at least 2 characters, got {len(data)}.")
+    The text is read as up to n_streams contiguous streams side by side (one batched forward pass),
+    each from h = 0 and each scored only after its first burn_in characters. So the score is the
+    held-out text's alone: not where training stood when it was measured (validating from there
+    favoured a run that happened to stand just before the held-out text), and not h = 0, a state a
+    network trained on one long stream meets only at the start of each epoch."""
     K, m = check_rnn(rnn)
-    data = _check_data(data, K, "data")
-    h0 = np.zeros(m) if h0 is None else np.asarray(h0)
-    if h0.shape != (m,) or not np.isfinite(h0).all():
-        raise ValueError(f"h0 must be a finite hidden state of shape ({m},), got shape {h0.shape}.")
-    n_streams = max(1, min(check_count("n_streams", n_streams, 1), (len(data) - 1) // 100))
+    data = _check_data(np.asarray(data), K, "data")
+    burn_in = check_count("burn_in", burn_in, 0)
+    if len(data) - 1 <= burn_in:
+        raise ValueError(f"evaluate scores a text after its first burn_in = {burn_in} characters; this one has "
+                         f"{len(data)}: give a longer held-out text (or a smaller burn_in).")
+    n_streams = max(1, min(check_count("n_streams", n_streams, 1), (len(data) - 1) // (burn_in + 100)))
     L = (len(data) - 1) // n_streams
     idx = np.arange(n_streams) * L + np.arange(L)[:, None]
-    loss, _ = R.forward(rnn, data[idx], data[idx + 1], np.tile(h0.astype(rnn["W"].dtype), (n_streams, 1)))
-    return float(loss) / idx.size
+    _, cache = R.forward(rnn, data[idx], data[idx + 1], np.zeros((n_streams, m), rnn["W"].dtype))
+    p = np.take_along_axis(cache.P[burn_in:], data[idx + 1][burn_in:, :, None], axis=-1)
+    return float(-np.log(p.astype(np.float64)).mean())
 
 
 class _ThreadChooser:
@@ -442,12 +452,11 @@ def _epoch_order(reading, config, rng):
 
 
 def _learning_rate(config, done, n_updates, elapsed):
-    """η, or with decay η times the share of the run still to go (by updates or by time)."""
+    """η, or with decay η times the share of the run still to go: of its n_updates (then a busy
+    machine changes when the run ends, never its schedule), or without them of its time budget."""
     if not config.decay:
         return config.eta
-    fraction_done = max(done / n_updates if n_updates else 0.0,
-                        elapsed / config.time_budget if config.time_budget else 0.0)
-    return config.eta * (1 - fraction_done)
+    return config.eta * (1 - (done / n_updates if n_updates else elapsed / config.time_budget))
 
 
 def _record(state, history, val_loss):
@@ -675,6 +684,7 @@ def save_checkpoint(path, rnn, state):
     scalars = dict(config=dataclasses.asdict(state.config), update=state.update, epoch=state.epoch,
                    step=state.step, e=state.e, best_smooth_loss=state.best_smooth_loss,
                    best_update=state.best_update, best_x=state.best_x, wall_time=state.wall_time,
+                   cpu_time=state.cpu_time,
                    rng=state.rng.bit_generator.state)
     extra = {"hprev": state.hprev, "order": state.order, "smooth_loss": state.smooth_loss, "best_h": state.best_h,
              "val_loss": state.val_loss, "state": np.array(json.dumps(scalars))}
@@ -702,7 +712,8 @@ def load_checkpoint(path, char_to_ind=None):
                                     for moment in R.OPTIMIZERS[config.optimizer][1]},
                            best_rnn={k: z[f"best_{k}"] for k in PARAMS}, best_smooth_loss=s["best_smooth_loss"],
                            best_update=s["best_update"], best_h=z["best_h"], best_x=s["best_x"],
-                           val_loss=z["val_loss"], rng=rng, wall_time=s["wall_time"])
+                           val_loss=z["val_loss"], rng=rng, wall_time=s["wall_time"],
+                           cpu_time=s.get("cpu_time", 0.0))      # checkpoints before 6 Dec 2026 lack it
     except (KeyError, ValueError, TypeError) as err:
         raise ValueError(f"{path} is not a complete checkpoint ({err}): delete it and train again.") from None
     arrays = {"hprev": state.hprev, "smooth_loss": state.smooth_loss, "best_h": state.best_h} | {

@@ -167,8 +167,10 @@ def test_bad_data_and_validation_text():
             trainer.train(model(), data, 3)
     with pytest.raises(ValueError, match="validation has 1 characters"):
         trainer.train(model(), DATA, 3, validation=DATA[:1])
-    with pytest.raises(ValueError, match="at least 2 characters"):
-        trainer.evaluate(model(), DATA[:1])
+    with pytest.raises(ValueError, match="validation has 80 characters; its loss is scored after a burn-in of 100"):
+        trainer.train(model(), DATA, 3, validation=DATA[:80])
+    with pytest.raises(ValueError, match="after its first burn_in = 100 characters; this one has 50"):
+        trainer.evaluate(model(), DATA[:50])
 
 
 def test_a_checkpoint_needs_the_vocabulary_that_fits_the_model(tmp_path):

@@ -47,7 +47,7 @@ def test_batch_one_training_and_evaluation_use_one_thread(two_threads, monkeypat
     real_forward = R.forward
     monkeypatch.setattr(R, "forward", lambda *a, **k: seen.append(blas_threads_now()) or real_forward(*a, **k))
     data = np.random.default_rng(0).integers(0, 6, 500)
-    trainer.train(R.init_rnn(6, 8, rng=np.random.default_rng(1)), data, 30, validation=data[:100], validate_every=10)
+    trainer.train(R.init_rnn(6, 8, rng=np.random.default_rng(1)), data, 30, validation=data[:300], validate_every=10)
     assert len(seen) > 30 and all(set(s) == {1} for s in seen)
     assert set(blas_threads_now()) == {2}
 

@@ -1,5 +1,7 @@
 """Training: the course's rules (sequences, hidden state, epochs, clipping, AdaGrad, smooth loss, best
 model), and the options beyond them (mini-batches, random order, held-out text, Adam, decay)."""
+import time
+
 import numpy as np
 import pytest
 
@@ -249,3 +251,17 @@ def test_adam_on_the_averaged_loss_without_clipping_is_the_formula():
         mo, v = (1 - b1) * g1[k], (1 - b2) * g1[k] ** 2
         expected = before[k] - 0.001 * (mo / (1 - b1)) / (np.sqrt(v / (1 - b2)) + eps)
         np.testing.assert_allclose(rnn[k], expected, rtol=1e-10, atol=1e-14)
+
+
+def test_a_run_of_planned_updates_is_the_same_on_a_busy_machine():
+    """With n_updates, the decay runs by update and the time budget is only a cap: a run slowed down
+    (here by a hook that sleeps) makes the same updates with the same learning rates."""
+    data = np.random.default_rng(0).integers(0, 8, 3000)
+    settings = dict(optimizer="adam", eta=0.01, decay=True, batch_size=4, seq_length=10, time_budget=600)
+    quick, slow = (R.init_rnn(8, 6, rng=np.random.default_rng(1)) for _ in range(2))
+    a = trainer.train(quick, data, 40, **settings)
+    b = trainer.train(slow, data, 40, **settings, hook=lambda *_: time.sleep(0.01), hook_at=range(1, 41))
+    assert b.wall_time > a.wall_time + 0.3 and a.update == b.update == 40
+    for k in quick:
+        np.testing.assert_array_equal(quick[k], slow[k])
+    assert 0 < a.cpu_time and b.cpu_time < b.wall_time            # the sleeping cost wall time, not CPU time
