@@ -2,6 +2,7 @@
 HTML page and in the PDF, and text shaded character by character (by surprisal or by a unit's
 activation) as HTML and LaTeX."""
 import html
+import math
 import re
 
 # How generated text shows the characters that would otherwise be invisible: ↵ a new line, ⇥ a tab,
@@ -99,15 +100,24 @@ def longest_word(markdown):
 # Text shaded character by character, for the HTML page and the PDF
 # ---------------------------------------------------------------------------------------------
 
+def _shade(value, low):
+    """value as a float clipped to [low, 1], if it is a finite number."""
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"a shade needs a finite number, got {value!r}: a surprisal or activation that is not a "
+                         "number comes from a broken model (load the run's best model).")
+    return min(max(v, low), 1.0)
+
+
 def heat(value):
     """White at 0 to red at 1 (value clipped to [0, 1]): an RGB triple of 0..255."""
-    v = min(max(float(value), 0.0), 1.0)
+    v = _shade(value, 0.0)
     return 255, int(255 - 175 * v), int(255 - 195 * v)       # light enough for black text at 1
 
 
 def diverging(value):
     """Blue at -1, white at 0, red at +1 (a tanh unit's activation)."""
-    v = min(max(float(value), -1.0), 1.0)
+    v = _shade(value, -1.0)
     return (255, int(255 - 175 * v), int(255 - 195 * v)) if v >= 0 else \
            (int(255 + 175 * v), int(255 + 120 * v), 255)
 

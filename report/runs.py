@@ -231,20 +231,21 @@ def summary(state, **extra):
                          "so it has no loss to record: give it more time (RNN_BUDGET_SCALE, the notebook's seconds) "
                          "or more updates.")
     return dict(optimizer=OPTIMIZER_NAMES[state.config.optimizer], eta=state.config.eta,
-                updates=state.update, wall_time=state.wall_time, characters_per_update=state.characters_per_update,
+                updates=state.update, wall_time=state.wall_time, cpu_time=state.cpu_time,
+                characters_per_update=state.characters_per_update,
                 train_loss=float(state.per_character(state.smooth_loss[-1])),
                 val_loss=state.val_loss.tolist(), **extra)
 
 
-def retrain_assignment_network(corpus, run, data, validation, seconds, validate_every, **options):
+def retrain_assignment_network(corpus, run, data, validation, n_updates, seconds, validate_every, **options):
     """Section 2's network, with its m, initialisation, optimizer, η, loss, clipping, τ, dtype and
-    seeds from run.json, trained again on data (N,) for `seconds`, its held-out loss on validation
-    measured every validate_every updates; options (optimizer=..., chunk_length=...) change the
-    training. Returns the TrainState."""
+    seeds from run.json, trained again on data (N,) for n_updates (or until `seconds`, a cap, are
+    spent), its held-out loss on validation measured every validate_every updates; options
+    (optimizer=..., chunk_length=...) change the training. Returns the TrainState."""
     cfg = run["config"]
     rnn = R.init_rnn(corpus.K, cfg["m"], sig=cfg["sig"], rng=np.random.default_rng(cfg["seed"]), dtype=cfg["dtype"])
     settings = {k: cfg[k] for k in ("optimizer", "eta", "loss", "clip", "seq_length")} | options
-    return trainer.train(rnn, data, validation=validation, rng=np.random.default_rng(cfg["seed"] + 1),
+    return trainer.train(rnn, data, n_updates, validation=validation, rng=np.random.default_rng(cfg["seed"] + 1),
                          time_budget=seconds, validate_every=validate_every, **settings)
 
 

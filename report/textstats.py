@@ -252,7 +252,7 @@ def longest_common_substring(passage, text):
 def copy_audit(passage, text, vocabulary, n=8):
     """How much of a generated passage the training text already holds: the longest common
     substring, the share of the passage's words that are words of the text, the share of its
-    character n-grams that occur in the text."""
+    character n-grams that occur in the text (None, not measurable, for a passage shorter than n)."""
     _check_text("passage", passage, "there is nothing to audit; pass a generated passage.")
     _check_text("text", text, "there is nothing to compare with; pass the training text.")
     _check_vocabulary(vocabulary)
@@ -261,4 +261,4 @@ def copy_audit(passage, text, vocabulary, n=8):
     text_grams = {text[i:i + n] for i in range(len(text) - n + 1)}
     return dict(longest=longest_common_substring(passage, text),
                 words=word_stats(passage, vocabulary)[0],
-                ngrams=sum(g in text_grams for g in grams) / max(1, len(grams)))
+                ngrams=sum(g in text_grams for g in grams) / len(grams) if grams else None)

@@ -4,6 +4,7 @@ made-up numbers: good ones (no warning) and bad ones (the warning, with the numb
 import math
 
 import numpy as np
+import pytest
 
 from report.findings import WENT_WRONG, above_uniform, assignment, beyond, bonus
 
@@ -11,15 +12,17 @@ from report.findings import WENT_WRONG, above_uniform, assignment, beyond, bonus
 class State:
     """The parts of a TrainState that the findings read."""
 
-    def __init__(self, val, smooth, update=1000):
+    def __init__(self, val, smooth, update=1000, time_budget=60.0):
         self.val_loss, self.smooth_loss, self.update = np.array([[update, val, 20.0]]), np.array([smooth]), update
+        self.wall_time, self.cpu_time, self.config = 20.0, 19.5, type("Config", (), {"time_budget": time_budget})
 
     def per_character(self, loss):
         return loss
 
 
-def record(updates, seconds, val):
-    return dict(updates=updates, wall_time=seconds, val_loss=[[updates, val, seconds]])
+def record(updates, seconds, val, optimizer="AdaGrad"):
+    return dict(optimizer=optimizer, updates=updates, wall_time=seconds, cpu_time=seconds - 0.5,
+                val_loss=[[updates, val, seconds]])
 
 
 def test_a_loss_not_below_ln_k_is_reported_as_going_wrong():
@@ -30,10 +33,17 @@ def test_a_loss_not_below_ln_k_is_reported_as_going_wrong():
 
 
 def test_held_out_losses_above_a_uniform_guess_replace_the_comparison():
-    good = bonus.held_out(State(1.9, 1.8), State(1.95, 1.8), 20, "AdaGrad", 1000, K=80)
-    assert WENT_WRONG not in good and "1.900 nats" in good
-    bad = bonus.held_out(State(9.4, 1.8), State(1.95, 1.8), 20, "AdaGrad", 1000, K=80)
+    good = bonus.held_out(State(1.9, 1.8), State(1.95, 1.8), 1000, "AdaGrad", 1000, K=80)
+    assert WENT_WRONG not in good and "1.900 nats" in good and "19.5 s of CPU time in 20.0 s" in good
+    bad = bonus.held_out(State(9.4, 1.8), State(1.95, 1.8), 1000, "AdaGrad", 1000, K=80)
     assert bad.startswith(WENT_WRONG) and "9.400" in bad and "resetting" not in bad
+
+
+def test_a_run_stopped_by_its_time_cap_says_so_in_bold():
+    capped = bonus.held_out(State(1.9, 1.8, update=700), State(1.95, 1.8), 1000, "AdaGrad", 1000, K=80)
+    assert ("**The run in order reached its time cap of 60 s after 700 of the 1,000 updates planned**: what follows "
+            "is this shorter run's.") in capped and "resetting" not in capped
+    assert "time cap" not in bonus.held_out(State(1.9, 1.8), State(1.95, 1.8), 1000, "AdaGrad", 1000, K=80)
 
 
 def test_a_throughput_of_too_few_updates_is_no_measurement():
@@ -43,13 +53,13 @@ def test_a_throughput_of_too_few_updates_is_no_measurement():
     assert broken.startswith(WENT_WRONG) and "$B = 64$ (0)" in broken and "0.0 times" not in broken
 
 
-def test_an_optimizer_rate_no_update_cost_explains_is_called_a_busy_machine():
-    level = bonus.optimizers(record(20000, 20, 2.0), record(18000, 20, 1.9), 20, K=80)
-    assert WENT_WRONG not in level and "Adam is ahead by 0.100" in level
-    busy = bonus.optimizers(record(20000, 20, 2.0), record(3600, 20, 1.9), 20, K=80)
-    assert "(0.18 times the rate). " + WENT_WRONG in busy and "two moment vectors" not in busy
-    assert "cannot be compared" in busy and "ahead" not in busy
-    diverged = bonus.optimizers(record(20000, 20, 2.0), record(18000, 20, 6.0), 20, K=80)
+def test_optimizers_are_compared_at_equal_updates_or_not_at_all():
+    level = bonus.optimizers(record(20000, 20, 2.0), record(20000, 30, 1.9, "Adam"), 20000, K=80)
+    assert WENT_WRONG not in level and "Adam is ahead by 0.100 nats per character after the same updates" in level
+    assert "AdaGrad in 20.0 s, Adam in 30.0 s (19.5 and 29.5 s of CPU time)" in level
+    capped = bonus.optimizers(record(20000, 20, 2.0), record(3600, 20, 1.9, "Adam"), 20000, K=80)
+    assert capped.startswith(WENT_WRONG) and "Adam reached the time cap" in capped and "ahead" not in capped
+    diverged = bonus.optimizers(record(20000, 20, 2.0), record(20000, 20, 6.0, "Adam"), 20000, K=80)
     assert WENT_WRONG in diverged and "Adam's held-out loss is 6.000" in diverged
 
 
@@ -102,3 +112,19 @@ def test_a_gap_between_losses_that_are_not_numbers_is_something_gone_wrong():
     from report.findings import WENT_WRONG, gap_words
     assert gap_words(1.5, float("nan")).startswith(WENT_WRONG) and "nan" in gap_words(1.5, float("nan"))
     assert gap_words(1.5, 1.7) == "the held-out loss is 0.20 nats higher"
+
+
+def test_no_finding_says_nan():
+    nan = float("nan")
+    assert beyond.held_out_result(nan, 2.08, 20, K=80).startswith(WENT_WRONG)
+    assert "nan nats (nan bits)" not in beyond.held_out_result(nan, 2.08, 20, K=80)
+    assert bonus.held_out(State(nan, 1.8), State(1.95, 1.8), 1000, "AdaGrad", 1000, K=80).startswith(WENT_WRONG)
+
+
+def test_shades_and_audits_of_what_cannot_be_measured():
+    from report import render, textstats
+    for shade in (render.heat, render.diverging):
+        with pytest.raises(ValueError, match="a shade needs a finite number, got nan"):
+            shade(float("nan"))
+    audit = textstats.copy_audit("abc", "the training text", {"the", "training", "text"}, n=8)
+    assert audit["ngrams"] is None                    # no 8-gram in 3 characters: not measurable, not 0 %

@@ -28,6 +28,20 @@ def smooth_text(value, loss):
     return f"{value:.1f}" if loss == "sum" else f"{value:.3f}"
 
 
+def capped(state, planned, what):
+    """"" when a run made the updates planned for it; else, in bold, that it reached its time cap
+    first (a busy or slow machine), with its updates against the planned number."""
+    if state.update >= planned:
+        return ""
+    return (f" **{what} reached its time cap of {state.config.time_budget:,.0f} s after {state.update:,} of the "
+            f"{planned:,} updates planned**: what follows is this shorter run's.")
+
+
+def load_words(state):
+    """How busy the machine was during a run: its CPU time against its wall time."""
+    return f"{state.cpu_time:.1f} s of CPU time in {state.wall_time:.1f} s"
+
+
 def gap_words(train_loss, val_loss):
     """How the held-out loss compares with the training loss (both per character), in words that
     claim no cause: a gap may be overfitting or a held-out text harder than the rest."""

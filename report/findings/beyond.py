@@ -48,6 +48,8 @@ def held_out_result(val, small_val, small_seconds, K):
     K: the vocabulary's size."""
     text = (f"On unseen text: **{val:.3f} nats ({val / LN2:.2f} bits) per character**, "
             f"against {small_val:.3f} for section 2's network in {small_seconds:.0f} s.")
+    if not math.isfinite(val):
+        return above_uniform(val, K, "The larger network's held-out loss")
     if val >= math.log(K):
         return text + " " + above_uniform(val, K, "The larger network's held-out loss")
     if round(val, 3) >= round(small_val, 3):

@@ -3,7 +3,7 @@ batches and Adam, faster gradients), in words: each function turns what a run me
 sentence that claims only what the numbers show. Numbers are compared as they are printed."""
 import math
 
-from report.findings import above_uniform, gap_words, listing, went_wrong
+from report.findings import above_uniform, capped, gap_words, listing, load_words, went_wrong
 
 
 def _than(new, old, digits, more="more", less="less", same="as"):
@@ -46,7 +46,7 @@ def sampling_change(label, plain, other):
 # 06: held-out validation and random order
 # ---------------------------------------------------------------------------------------------
 
-def held_out(in_order, random_order, seconds, optimizer, chunk_length, K):
+def held_out(in_order, random_order, planned, optimizer, chunk_length, K):
     """The held-out loss of the runs in order and in random chunks (TrainStates), in two sentences;
     K: the vocabulary's size, for a loss no model that learned anything can have (above ln K)."""
     val, train = in_order.val_loss[-1, 1], in_order.per_character(in_order.smooth_loss[-1])
@@ -55,11 +55,14 @@ def held_out(in_order, random_order, seconds, optimizer, chunk_length, K):
                                    above_uniform(rnd, K, "The held-out loss in random order")]))
     if wrong:
         return wrong
-    text = (f"After {in_order.update:,} updates in order ({seconds:g} s of {optimizer}) the held-out loss is "
+    text = (f"After {in_order.update:,} updates in order ({optimizer}, {load_words(in_order)}) the held-out loss is "
             f"{val:.3f} nats ({val / math.log(2):.2f} bits) per character, against {train:.3f} for "
             f"the training smooth loss: {gap_words(train, val)}. Random order ends at {rnd:.3f} held out "
             f"({random_order.update:,} updates), {_than(val, rnd, 3, 'better than', 'worse than', 'as good as')} "
             "in order")
+    capping = capped(in_order, planned, "The run in order") + capped(random_order, planned, "The run in random order")
+    if capping:
+        return text + "." + capping
     if rnd >= val + 0.05:
         return text + "."
     if round(rnd, 3) > round(val, 3):
@@ -94,19 +97,17 @@ def batch_speedup(speeds, updates):
             f"per second as with $B = {small}$.")
 
 
-def optimizers(adagrad, adam, seconds, K):
-    """AdaGrad against Adam (summaries of comparison.json): updates made and held-out loss at the end;
-    K: the vocabulary's size. Adam's update costs a little more than AdaGrad's (two moment vectors
-    instead of one): a rate far from 1 means the machine was busy during one of the runs."""
-    rate = adam["updates"] / adam["wall_time"] / (adagrad["updates"] / adagrad["wall_time"])
+def optimizers(adagrad, adam, planned, K):
+    """AdaGrad against Adam (summaries of comparison.json), at the same number of updates: the
+    held-out loss at the end, and the time each took (with its CPU time: how busy the machine was);
+    planned: the updates each run was given. K: the vocabulary's size."""
     ada, ad = adagrad["val_loss"][-1][1], adam["val_loss"][-1][1]
-    text = (f"In {seconds:g} s AdaGrad made {adagrad['updates']:,} updates and Adam {adam['updates']:,} "
-            f"({rate:.2f} times the rate")
-    if not 0.5 <= rate <= 2:
-        return text + "). " + went_wrong("one update of either costs about the same, so one of the runs was slowed "
-                                         "down (a busy machine): they did not have the same time, and their "
-                                         "losses cannot be compared.")
-    text += ": Adam's update touches two moment vectors instead of one). " if rate < 0.95 else "). "
+    short = [r["optimizer"] for r in (adagrad, adam) if r["updates"] < planned]
+    if short:
+        return went_wrong(f"{listing(short)} reached the time cap before the {planned:,} updates planned, so the "
+                          "two are not compared at the same number of updates (a busy machine, or a slow one).")
+    text = (f"Both made {planned:,} updates: AdaGrad in {adagrad['wall_time']:.1f} s, Adam in {adam['wall_time']:.1f} s "
+            f"({adagrad['cpu_time']:.1f} and {adam['cpu_time']:.1f} s of CPU time). ")
     wrong = " ".join(filter(None, [above_uniform(ada, K, "AdaGrad's held-out loss"),
                                    above_uniform(ad, K, "Adam's held-out loss")]))
     if wrong:
@@ -115,7 +116,7 @@ def optimizers(adagrad, adam, seconds, K):
     if round(ad, 3) == round(ada, 3):
         return text + "the two end level."
     ahead = "Adam" if ad < ada else "AdaGrad"
-    return text + f"{ahead} is ahead by {abs(ad - ada):.3f} nats per character at the end of the same time."
+    return text + f"{ahead} is ahead by {abs(ad - ada):.3f} nats per character after the same updates."
 
 
 # ---------------------------------------------------------------------------------------------
