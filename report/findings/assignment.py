@@ -184,11 +184,11 @@ def best_start(run, x0, length, seed):
             f"{length:,} characters, seed {seed}.")
 
 
-def discussion(share, n, distinct, late_share, like, missing):
-    """Notebook 04: the passage against the corpus and the last training samples (share None: no
-    word measure for this corpus)."""
-    if share is None:                # no word measure for this corpus
-        return f"**Discussion.** The passage has {surface_words(like, missing)} (Table 5)."
-    distinct = f"; {distinct:.0%} of its words are distinct" if n else ""
-    return (f"**Discussion.** The passage has {word_words(share, n)} (the last three training samples: "
-            f"{late_share:.0%}){distinct}. It has {surface_words(like, missing)} (Table 5).")
+def discussion_rows(share, n, distinct, late_share, like, missing):
+    """Notebook 04: the measurements the discussion reads, as rows (share None: the corpus has no word
+    measure, textstats.word_measure_applies)."""
+    pct = lambda v: "—" if v is None else f"{v:.0%}"
+    return [["words", n, "—"], ["words that are words of the corpus", pct(share), pct(late_share)],
+            ["distinct words", pct(distinct if n and share is not None else None), "—"],
+            ["surface features at the corpus's rate (Table 5)", listing(like) or "none", "—"],
+            ["not at its rate", listing(missing) or "none", "—"]]
