@@ -101,9 +101,9 @@ MAX_BUDGET_SCALE = 10
 
 
 def budget_scale():
-    """$RNN_BUDGET_SCALE: the share of their time budgets that the timed experiments of notebooks 6
-    and 8 get (1 when unset, as in the report; the tests use 0.1). A finite number > 0 and at most
-    MAX_BUDGET_SCALE (10: notebook 8's 4 minutes become 40), or a ValueError that names the variable."""
+    """$RNN_BUDGET_SCALE: the share of their planned work (updates, and the time caps with them) that
+    the experiments of notebooks 2, 6, 7 and 8 get (1 when unset, as in the report; the tests use 0.1).
+    A finite number > 0 and at most MAX_BUDGET_SCALE (10), or a ValueError that names the variable."""
     value = os.environ.get("RNN_BUDGET_SCALE")
     if value is None:
         return 1.0
@@ -113,7 +113,7 @@ def budget_scale():
         scale = None
     if scale is None or not math.isfinite(scale) or not 0 < scale <= MAX_BUDGET_SCALE:
         raise ValueError(f"RNN_BUDGET_SCALE must be a number > 0 and <= {MAX_BUDGET_SCALE} (the share of the "
-                         f"timed experiments' budgets; 1 as in the report, 0.1 for a quick run), got {value!r}.")
+                         f"experiments' planned work; 1 as in the report, 0.1 for a quick run), got {value!r}.")
     return scale
 
 
