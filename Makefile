@@ -17,9 +17,9 @@ export RNN_HANDOUT := $(HANDOUT)
 RNN_BUDGET_SCALE ?= 0.1
 # What the PDF needs from the system: XeLaTeX, pandoc, DejaVu fonts (with Noto CJK and Symbola for the
 # Chinese, Japanese and Korean characters and the control-character pictures ␇ that DejaVu lacks), and
-# pdftotext for the tests.
+# pdftotext for the tests; Chromium and its driver for the tests of the HTML page's live parts (tests/test_browser.py).
 APT_PACKAGES := texlive-xetex texlive-fonts-recommended texlive-plain-generic pandoc fonts-dejavu fonts-noto-cjk \
-                fonts-symbola poppler-utils
+                fonts-symbola poppler-utils chromium chromium-driver
 
 # Settings are upper case; a misspelt one (handout=2025) would silently build the default report.
 SETTINGS := HANDOUT AUTHOR RNN_BUDGET_SCALE RNN_CORPUS RNN_RUNS RNN_HANDOUT PYTHON
@@ -83,13 +83,13 @@ $(CORPUS): data/make_shakespeare.py | $(STAMP)
 system:
 	@if command -v xelatex >/dev/null && command -v pandoc >/dev/null && command -v pdftotext >/dev/null \
 	    && fc-list 2>/dev/null | grep -q DejaVuSans && fc-list 2>/dev/null | grep -q NotoSansCJK \
-	    && fc-list 2>/dev/null | grep -q Symbola; then :; \
+	    && fc-list 2>/dev/null | grep -q Symbola && command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "Installing the PDF tool chain: $(APT_PACKAGES)"; \
+	  echo "Installing the PDF tool chain and Chromium: $(APT_PACKAGES)"; \
 	  $(PYTHON) -m report.preflight --wait-for-apt && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 	    $(APT_PACKAGES) >/dev/null; \
 	else \
-	  echo "The PDF report needs XeLaTeX, pandoc and the DejaVu, Noto CJK and Symbola fonts. Install them with:"; \
+	  echo "The PDF report needs XeLaTeX, pandoc and the DejaVu, Noto CJK and Symbola fonts, the tests Chromium. Install them with:"; \
 	  echo "  sudo apt-get install --no-install-recommends $(APT_PACKAGES)"; \
 	fi
 

@@ -40,8 +40,9 @@ from nbclient.exceptions import CellControlSignal, CellExecutionError, DeadKerne
 from nbconvert import HTMLExporter, LatexExporter
 from nbconvert.filters.pandoc import convert_pandoc
 from nbconvert.preprocessors import CoalesceStreamsPreprocessor
+from traitlets.config import Config
 
-from report import preflight, runs
+from report import live, preflight, runs
 from report.handouts import handout
 from rnn_helpers import ROOT
 
@@ -291,8 +292,26 @@ def shown(path):
 
 
 def export_html(nb, path):
-    html, _ = exporter(HTMLExporter, "html_report", filters={"markdown2html": markdown_to_html}).from_notebook_node(nb)
-    path.write_text(html, encoding="utf-8")
+    """The HTML page. The live outputs that notebooks 8 and 11 display (report/live.py's MIME types:
+    the sampler with both networks, the shaded text) come first, written as the live controls with
+    what Jupyter shows in <noscript>; the script that runs them (report/template/html_report/
+    charrnn.js) and its style are inlined, so that the page fetches nothing."""
+    def live_html(output):
+        data = output.get("data", {})
+        mimetype = next((t for t in live.TYPES if t in data), None)
+        if mimetype is None:
+            return ""
+        fallback = data["text/html"] if "text/html" in data else markdown_to_html(data.get("text/markdown", ""))
+        return live.html_of(data[mimetype], mimetype, fallback)
+
+    folder = TEMPLATES / "html_report"
+    priority = [*live.TYPES, *HTMLExporter().default_config.NbConvertBase.display_data_priority]
+    ex = exporter(HTMLExporter, "html_report", filters={"markdown2html": markdown_to_html, "live_html": live_html},
+                  config=Config({"NbConvertBase": {"display_data_priority": priority}}))
+    page, _ = ex.from_notebook_node(nb, resources={
+        "live_js": (folder / "charrnn.js").read_text(encoding="utf-8"),
+        "live_css": (folder / "charrnn.css").read_text(encoding="utf-8")})
+    path.write_text(page, encoding="utf-8")
 
 
 def export_pdf(nb, path, build_dir):
