@@ -169,7 +169,8 @@ def test_no_code_prompts_or_debris(report):
             assert debris not in text, debris
     markup = re.sub(r"<style\b.*?</style>", "", report.page, flags=re.S)
     assert "jp-InputArea-editor" not in markup and 'class="highlight' not in markup       # no code's input
-    assert "<script" not in report.page                                  # one self-contained file
+    assert all("src=" not in tag for tag in re.findall(r"<script\b[^>]*>", report.page))   # one self-contained file
+    assert not re.search(r"""<(link|img|iframe)\b[^>]*(href|src)=["']https?:""", report.page)
     assert re.search(r'<img[^>]+src="data:image/png;base64,', report.page)
 
 
