@@ -64,12 +64,20 @@ def decode(indices, ind_to_char):
         raise ValueError(f"Index {err.args[0]} is not in the vocabulary (0..{len(ind_to_char) - 1}).") from None
 
 
-def split_corpus(data, held_out=0.05):
+def split_corpus(data, held_out=0.05, boundary=None):
     """(training part, held-out part) of the encoded text data (N,): the last `held_out` share of
-    the text is never trained on."""
+    the text is never trained on. boundary: the index of the end-of-document character of a corpus
+    of documents; the cut then moves back to just after the last one before it, so that the
+    held-out part is whole documents."""
     if not (isinstance(held_out, numbers.Real) and 0 < held_out < 1):
         raise ValueError(f"held_out must be a share strictly between 0 and 1, got {held_out!r}.")
     n_train = len(data) - int(round(len(data) * held_out))
+    if boundary is not None:
+        ends = np.flatnonzero(np.asarray(data[:n_train]) == boundary)
+        if not len(ends):
+            raise ValueError(f"No end of a document (index {boundary}) in the first {n_train:,} characters: the "
+                             "first document is longer than the training part.")
+        n_train = int(ends[-1]) + 1
     return data[:n_train], data[n_train:]
 
 
@@ -327,13 +335,14 @@ def relative_error(ga, gn):
 # ---- Synthesis -------------------------------------------------------------------------------
 
 @one_blas_thread
-def synthesize(rnn, h0, x0, n, rng, temperature=1.0, top_p=1.0):
+def synthesize(rnn, h0, x0, n, rng, temperature=1.0, top_p=1.0, stop=None):
     """n character indices, an int array (n,), sampled one at a time, each fed back as the next input.
 
     h0: the hidden state (m,) to start from; x0: the index of the first input character.
     temperature divides o_t before the softmax; top_p keeps the smallest set of most likely
     characters whose probability reaches top_p (nucleus sampling). The pick is the course's rule:
-    the first index where cumsum(p) - a > 0, a ~ U(0, 1).
+    the first index where cumsum(p) - a > 0, a ~ U(0, 1). stop: the index of a character (the end of
+    a document) that ends the sample early, as its last index; n is then the longest it may be.
     """
     K, m = check_rnn(rnn)
     U, W, V, b, c = (rnn[k] for k in PARAMS)
@@ -348,6 +357,8 @@ def synthesize(rnn, h0, x0, n, rng, temperature=1.0, top_p=1.0):
         raise ValueError(f"top_p must be in (0, 1], got {top_p!r}.")
     if isinstance(x0, bool) or not isinstance(x0, numbers.Integral) or not 0 <= x0 < K:
         raise ValueError(f"x0={x0!r} is not in the vocabulary (0..{K - 1}).")
+    if stop is not None and (isinstance(stop, bool) or not isinstance(stop, numbers.Integral) or not 0 <= stop < K):
+        raise ValueError(f"stop={stop!r} is not in the vocabulary (0..{K - 1}).")
     h, x, UT, WT, VT = check_h0(h0, m), int(x0), U.T, W.T, V.T
     out = np.empty(n, dtype=np.intp)
     for t in range(n):
@@ -358,6 +369,8 @@ def synthesize(rnn, h0, x0, n, rng, temperature=1.0, top_p=1.0):
         cp = np.cumsum(p)
         # a is scaled by cp[-1] so that rounding in the cumulative sum never leaves a past its end
         x = out[t] = np.searchsorted(cp, rng.random() * cp[-1], side="right")
+        if x == stop:
+            return out[:t + 1]
     return out
 
 

@@ -25,10 +25,10 @@ import numpy as np
 import blas
 import rnn_helpers as R
 from checks import check_count, check_positive, check_rnn
-from textfile import check_readable, corpus_info, find_corpus, read_book
+from textfile import EOD, check_readable, corpus_info, find_corpus, read_book, read_corpus
 from rnn_helpers import PARAMS
 
-__all__ = ["find_corpus", "load_corpus", "corpus_info", "read_book", "TrainConfig", "TrainState",
+__all__ = ["find_corpus", "load_corpus", "corpus_info", "read_book", "read_corpus", "EOD", "TrainConfig", "TrainState",
            "TrainingDiverged", "TrainingInterrupted", "CheckpointFailed", "check_writable", "updates_per_epoch", "train", "evaluate", "atomic_write",
            "save_model", "load_model", "load_npz", "save_checkpoint", "load_checkpoint"]
 
@@ -37,11 +37,13 @@ __all__ = ["find_corpus", "load_corpus", "corpus_info", "read_book", "TrainConfi
 # The corpus file
 # ---------------------------------------------------------------------------------------------
 
-def load_corpus(path=None):
-    """(text, corpus_info, char_to_ind, ind_to_char) of the corpus at path, or of find_corpus()."""
+def load_corpus(path=None, retweets=False):
+    """(text, corpus_info, char_to_ind, ind_to_char) of the corpus at path, or of find_corpus(): one
+    text, or documents each followed by EOD (textfile.read_corpus; corpus_info["documents"] counts
+    them; retweets: keep an archive's retweets)."""
     path = Path(path) if path else find_corpus()
-    text = read_book(path)
-    return (text, corpus_info(path, text)) + R.build_vocab(text)
+    text, documents = read_corpus(path, retweets)
+    return (text, corpus_info(path, text, documents)) + R.build_vocab(text)
 
 
 # ---------------------------------------------------------------------------------------------

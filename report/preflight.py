@@ -152,7 +152,7 @@ def load():
                           f"repository root, {textfile.ROOT}).")
     try:
         path = textfile.find_corpus()
-        return textfile.read_book(path), path
+        return textfile.read_corpus(path)[0], path          # one text, or documents each ended by EOD
     except (OSError, ValueError) as err:
         where = "RNN_CORPUS" if value is not None else "corpus"
         return None, f"{where}: {' '.join(str(err).split())}"

@@ -43,6 +43,17 @@ class Corpus:
     def K(self):
         return len(self.char_to_ind)
 
+    @property
+    def eod(self):
+        """The index of the end-of-document character for a corpus of documents; None for one text.
+        R.split_corpus(corpus.data, share, corpus.eod) holds out whole documents."""
+        return self.char_to_ind[trainer.EOD] if "documents" in self.info else None
+
+    @cached_property
+    def documents(self):
+        """The documents of a corpus of documents (without their EOD), in order; None for one text."""
+        return self.text.split(trainer.EOD)[:-1] if self.eod is not None else None
+
     @cached_property
     def data(self):
         """The whole text encoded: character indices (N,)."""

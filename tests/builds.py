@@ -1,5 +1,5 @@
 """The report builds that test_report.py (both handouts, on this machine's corpus) and
-test_user_texts.py (texts a user may bring, tests/corpora.py) read back. They are most of the
+test_user_texts.py and test_documents.py (texts a user may bring, tests/corpora.py) read back. They are most of the
 suite's time, so they start in the background as soon as the tests are collected (conftest.py),
 two at a time and at a lower CPU priority, while the unit tests run in the foreground; a test waits
 only for the build it reads. Each build is `python -m report.build` into a folder of its own."""
@@ -15,10 +15,14 @@ from types import SimpleNamespace
 
 import corpora
 import rnn_helpers as R
+import textfile
 
 WORKERS = 2                     # the machine's cores; the foreground tests run at a higher priority
 NICE = 10
-USER_TEXTS = {"python-code": corpora.code, "german-and-chinese": corpora.german_and_chinese}
+# name: (the file's text, its name); "tweets" is a corpus of documents (notebook 12), in the tweet archive's format
+USER_TEXTS = {"python-code": (corpora.code, "python-code.txt"),
+              "german-and-chinese": (corpora.german_and_chinese, "german-and-chinese.txt"),
+              "tweets": (corpora.tweet_archive, "condensed_2018.json")}
 REPORT_SCALE = os.environ.get("RNN_BUDGET_SCALE", "0.1")   # the timed experiments' share of the report's
 USER_TEXT_SCALE = "0.05"        # budgets (and notebook 2's updates, below 1)
 
@@ -52,9 +56,10 @@ def _build(kind, name):
         env = os.environ | {"RNN_BUDGET_SCALE": REPORT_SCALE, "RNN_RUNS": str(tmp / "runs"), "RNN_HANDOUT": name}
         args = ["--out", str(out), "--notebooks-out", str(tmp / "notebooks"), "--author", "Test Author"]
     else:
-        text = USER_TEXTS[name]()
-        corpus = tmp / f"{name}.txt"
-        corpus.write_text(text, encoding="utf-8")
+        make, file = USER_TEXTS[name]
+        corpus = tmp / file
+        corpus.write_text(make(), encoding="utf-8")
+        text = textfile.read_corpus(corpus)[0]            # as the notebooks read it: documents each ended by EOD
         env = {k: v for k, v in os.environ.items() if not k.upper().startswith("RNN_")}
         env |= dict(RNN_CORPUS=str(corpus), RNN_RUNS=str(tmp / "runs"), RNN_BUDGET_SCALE=USER_TEXT_SCALE,
                     RNN_HANDOUT="2017")

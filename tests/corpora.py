@@ -1,8 +1,10 @@
 """Texts a user may bring, made on this machine without the network, for the builds of
-test_user_texts.py: source code (Python's own standard library) with control characters, and a
-small text in German and Chinese with a vocabulary of thousands of characters. Each is a few
-ten thousand characters: long enough for the report (report.preflight.MIN_CHARACTERS), short
+test_user_texts.py: source code (Python's own standard library) with control characters, a
+small text in German and Chinese with a vocabulary of thousands of characters, and many short
+documents: a file of fortunes and a tweet archive in the Trump Twitter Archive's format. Each is a
+few ten thousand characters: long enough for the report (report.preflight.MIN_CHARACTERS), short
 enough to build in a minute or two."""
+import json
 import random
 import sysconfig
 from pathlib import Path
@@ -41,3 +43,45 @@ def german_and_chinese(length=60_000, ideographs=3_000):
         else:
             text += "".join(rng.choices(han, weights, k=rng.randint(6, 20))) + rng.choice(["。", "，", "。\n"])
     return text[:length]
+
+
+ENGLISH = ("the a of to and in is you that it for on with as be at this have from or by not but all your "
+           "will can one more time people great country today very big news jobs deal win never always "
+           "tomorrow soon good bad strong weak friend fake truth future money market nation").split()
+
+
+def _sentence(rng, low=3, high=12):
+    return " ".join(rng.choice(ENGLISH) for _ in range(rng.randint(low, high))).capitalize()
+
+
+def fortunes(count=560):
+    """Short sayings in the fortune format: documents separated by lines holding % alone, most of
+    one line, some of two, each ending with a full stop or an exclamation mark."""
+    rng = random.Random(2)
+    documents = []
+    for _ in range(count):
+        lines = [_sentence(rng) + rng.choice([".", "!", "."]) for _ in range(rng.choice([1, 1, 1, 2]))]
+        documents.append("\n".join(lines))
+    return "\n%\n".join(documents) + "\n%\n"
+
+
+def tweet_archive(count=420, retweets=0.1):
+    """A JSON file in the Trump Twitter Archive's format (its condensed_<year>.json files): a list of
+    tweet objects with the fields source, text, created_at, retweet_count, favorite_count, is_retweet,
+    id_str and in_reply_to_user_id_str, newest first; each text at most 140 characters; a share
+    `retweets` of them retweets ("RT @name: ...", is_retweet true)."""
+    rng = random.Random(3)
+    tweets = []
+    for i in range(count):
+        retweet = rng.random() < retweets
+        text = _sentence(rng, 5, 20) + rng.choice(["!", "!", ".", " #MAGA", "!!"])
+        if retweet:
+            text = f"RT @{rng.choice(ENGLISH)}{rng.randint(1, 99)}: {text}"
+        text = text[:140]
+        day = 365 - i * 365 // count
+        tweets.append({"source": "Twitter for Android", "text": text,
+                       "created_at": f"Mon Jan {1 + day % 28:02d} {i % 24:02d}:{i % 60:02d}:00 +0000 2018",
+                       "retweet_count": rng.randint(0, 50_000), "favorite_count": rng.randint(0, 150_000),
+                       "is_retweet": retweet, "id_str": str(950000000000000000 + 1000 * (count - i)),
+                       "in_reply_to_user_id_str": None})
+    return json.dumps(tweets, ensure_ascii=False)
