@@ -362,11 +362,13 @@ def install(staging, outputs):
         shutil.move(staging / name, target)
 
 
-def lock(label):
-    """Hold report/build/.lock-<label> for this process's life, or stop: one build of a corpus and
-    handout at a time, since both would write the same runs folder. The lock goes with the process."""
-    path = BUILD / f".lock-{label}"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+def lock(user_runs):
+    """Hold .lock-<corpus> beside the run folder user_runs for this process's life, or stop: one
+    build at a time writes a run folder (builds with another $RNN_RUNS, like the tests', go on side
+    by side). The lock goes with the process."""
+    user_runs.parent.mkdir(parents=True, exist_ok=True)
+    label = user_runs.name
+    fd = os.open(user_runs.parent / f".lock-{label}", os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -376,6 +378,17 @@ def lock(label):
     os.ftruncate(fd, 0)
     os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
     return fd
+
+
+def _alive(pid):
+    """Whether the process of this PID (a string) runs."""
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:                 # another user's
+        pass
+    return True
 
 
 def stage_runs(user_runs):
@@ -427,13 +440,14 @@ def main():
     name = report_name(answered)
     BUILD.mkdir(parents=True, exist_ok=True)
     user_runs = runs.run_dir(corpus_path.stem if corpus_path else "notebooks", answered)
-    held = lock(user_runs.name)
+    held = lock(user_runs)
     print(f"answering {answered.title}: {shown(out / name)}.pdf and .html")
 
     stop = Stop()
-    for stale in BUILD.glob(f".building-{user_runs.name}-*"):      # of a build that was killed
-        shutil.rmtree(stale, ignore_errors=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".building-{user_runs.name}-", dir=BUILD))
+    for stale in BUILD.glob(".building-*"):      # of a build that was killed (its process is gone)
+        if not _alive(stale.name.split("-")[1]):
+            shutil.rmtree(stale, ignore_errors=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".building-{os.getpid()}-", dir=BUILD))
     staged_runs = None
     try:
         paths = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))

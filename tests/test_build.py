@@ -388,8 +388,9 @@ def user_runs():
 
 
 def files(*folders):
-    """Every file under folders (but a build's own logs), with its bytes."""
-    return {p: p.read_bytes() for f in folders for p in f.rglob("*") if p.is_file() and "build" not in p.parts[-3:]}
+    """Every file under folders (but a build's own logs and locks), with its bytes."""
+    return {p: p.read_bytes() for f in folders for p in f.rglob("*")
+            if p.is_file() and "build" not in p.parts[-3:] and not p.name.startswith(".lock-")}
 
 
 def test_a_build_puts_the_runs_it_wrote_in_place(small_build, tmp_path, capsys):
@@ -424,9 +425,10 @@ build.main()
 """
 
 
-def start_build(tmp_path, folder):
+def start_build(tmp_path, folder, **environ):
     return subprocess.Popen([sys.executable, "-c", BUILD_SCRIPT, str(tmp_path / "build"), str(folder), str(tmp_path / "out")],
-                            cwd=R.ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            cwd=R.ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=os.environ | environ)
 
 
 def wait_for(path, process, seconds=120):
@@ -467,6 +469,13 @@ def test_a_second_build_of_the_same_corpus_is_refused_naming_the_first(tmp_path)
         assert printed.strip().splitlines()[-1] == (
             f"report: a build of {user_runs().name} is running already (PID {first.pid}); wait for it to finish, or "
             f"stop it (kill {first.pid}). Nothing was run or written.")
+        beside = tmp_path / "beside"             # another $RNN_RUNS, as the tests' builds have: it runs
+        small_notebooks(beside, second=f"import pathlib, time\npathlib.Path({str(beside / 'started')!r}).touch()\n"
+                                       "time.sleep(120)")
+        third = start_build(tmp_path, beside, RNN_RUNS=str(tmp_path / "other_runs"))
+        wait_for(beside / "started", third)
+        third.terminate()
+        third.communicate(timeout=60)
     finally:
         first.terminate()
         first.communicate(timeout=60)
