@@ -533,8 +533,8 @@ def test_the_early_check_needs_only_pythons_own_library(tmp_path):
 
 def test_make_report_checks_the_corpus_before_the_set_up(tmp_path):
     (tmp_path / "short.txt").write_text("too short")
-    done = subprocess.run(["make", "-n", "report", f"RNN_CORPUS={tmp_path / 'short.txt'}"], cwd=R.ROOT,
-                          capture_output=True, text=True)
+    done = subprocess.run(["make", "--no-print-directory", "-n", "report", f"RNN_CORPUS={tmp_path / 'short.txt'}"],
+                          cwd=R.ROOT, capture_output=True, text=True)
     assert done.stdout.splitlines()[0].endswith("-m report.preflight --early"), done.stdout
 
 

@@ -285,13 +285,14 @@ def test_the_executed_notebooks_keep_their_widgets_final_state(report):
 # The build's own parts, on small notebooks
 # ---------------------------------------------------------------------------------------------
 
-def test_a_failing_notebook_says_where_and_why_first_and_logs_the_traceback(tmp_path):
+def test_a_failing_notebook_says_where_and_why_first_and_logs_the_traceback(tmp_path, monkeypatch):
     nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}})
     nb.cells = [nbformat.v4.new_markdown_cell("# A notebook"), nbformat.v4.new_code_cell("x = 1"),
                 nbformat.v4.new_code_cell("def f():\n    raise KeyError('other optimizer')\nf()")]
     nbformat.write(nb, tmp_path / "broken.ipynb")
     with pytest.raises(SystemExit) as stop:
-        build.execute([tmp_path / "broken.ipynb"], tmp_path / "out", tmp_path / "logs")
+        monkeypatch.setattr(build.signal, "signal", lambda *args: None)    # pytest keeps its own handlers
+        build.execute([tmp_path / "broken.ipynb"], tmp_path / "out", tmp_path / "logs", build.Stop(), dict(os.environ))
     first, cause, log = str(stop.value).splitlines()
     assert first == "report: broken.ipynb, cell 3 failed, so the report was not built."
     assert cause == "KeyError: 'other optimizer'"
