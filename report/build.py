@@ -42,6 +42,7 @@ from nbconvert.filters.pandoc import convert_pandoc
 from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 from traitlets.config import Config
 
+import textfile
 from report import live, preflight, runs
 from report.handouts import handout
 from rnn_helpers import ROOT
@@ -200,17 +201,18 @@ def widget_text(model_id, models):
 NOTEBOOK_ONLY = {"exercises", "numbers"}
 
 
-def merge(notebooks, title, author, date):
+def merge(notebooks, title, author, date, documents=True):
     """One notebook of every notebook's cells, with fresh ids, and a title block. What a notebook
     shows only in Jupyter is left out: stderr, widgets, the exercises and the values behind a finding
-    (cells tagged "exercises" or "numbers": the sentences in the report cite what they need).
+    (cells tagged "exercises" or "numbers": the sentences in the report cite what they need); and for
+    a corpus of one text (documents=False), the cells about documents (tagged "documents").
     A figure's alt text is its caption."""
     merged = nbformat.v4.new_notebook(metadata=copy.deepcopy(notebooks[0].metadata))
     merged.metadata.pop("widgets", None)
     merged.metadata.update(title=title, authors=[{"name": author}], date=date)
     for nb in notebooks:
         for cell in nb.cells:
-            if NOTEBOOK_ONLY & set(cell.metadata.get("tags", [])):
+            if (NOTEBOOK_ONLY | (set() if documents else {"documents"})) & set(cell.metadata.get("tags", [])):
                 continue
             cell = copy.deepcopy(cell)
             cell.id = uuid.uuid4().hex[:12]
@@ -457,7 +459,8 @@ def main():
             notebooks = ([nbformat.read(p, as_version=4) for p in paths] if args.no_execute
                          else execute(paths, staging / "notebooks", out / "build" / "logs", stop,
                                       os.environ | {"RNN_RUNS": str(staged_runs)}))
-            merged = merge(notebooks, f"{TITLE}, after {answered.title}", args.author, args.date)
+            merged = merge(notebooks, f"{TITLE}, after {answered.title}", args.author, args.date,
+                           documents=corpus_path is not None and textfile.read_corpus(corpus_path)[1] is not None)
             export_html(merged, staging / f"{name}.html")
             outputs = {f"{name}.html": out / f"{name}.html"}
             if not args.no_execute:

@@ -69,7 +69,7 @@ HANDOUTS = {
                ("mini-batches", None, "5.3"),
                ("temperature and nucleus sampling", None, "5.1"),
                ("training on Donald Trump's tweets (2017–20)", None,
-                "not done: the tweets are not part of this project"))),
+                "7"))),        # on a corpus of documents: the tweets are not ours, a user brings the archive
     "2025": Handout(
         key="2025", years="2025–2026", language="Python", optimizer="adam", eta=0.001, loss="mean", clip=None,
         check_m=(10, 100), checked_against="an automatic differentiation framework (a PyTorch skeleton), $m = 10$",

@@ -320,6 +320,14 @@ def test_the_exercises_and_a_findings_numbers_stay_in_the_notebooks():
     assert [c.source for c in merged.cells] == ["## A section"]
 
 
+def test_the_cells_about_documents_reach_only_a_report_on_documents():
+    lesson = nbformat.v4.new_markdown_cell("## 7 Documents")
+    prose = nbformat.v4.new_markdown_cell("Each document ends with ␃.", metadata={"tags": ["documents"]})
+    notebook = nbformat.v4.new_notebook(cells=[lesson, prose])
+    assert [c.source for c in build.merge([notebook], "T", "A", "D", documents=False).cells] == ["## 7 Documents"]
+    assert len(build.merge([notebook], "T", "A", "D", documents=True).cells) == 2
+
+
 def test_a_findings_numbers_are_shown_beside_its_sentence_in_the_notebook():
     """Every notebook whose sentences come from report.findings shows the values of at least one in a
     cell tagged numbers, just before the sentence, and the table lists each value given it."""
