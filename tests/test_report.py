@@ -334,7 +334,8 @@ def test_a_findings_numbers_are_shown_beside_its_sentence_in_the_notebook():
     table = findings.numbers({"updates": 12000, "loss": np.float32(1.23456), "share": "5%"})
     assert table.splitlines()[2:] == ["| updates | 12,000 |", "| loss | 1.235 |", "| share | 5% |"]
     for name in ("01_gradient_check", "02_training", "03_synthesis_evolution", "06_validation_and_order",
-                 "07_batches_and_adam", "08_better_model", "10_how_good_it_is", "11_what_it_learned"):
+                 "07_batches_and_adam", "08_better_model", "10_how_good_it_is", "11_what_it_learned",
+                 "12_documents"):
         cells = nbformat.read(R.ROOT / "notebooks" / f"{name}.ipynb", as_version=4).cells
         tagged = [i for i, c in enumerate(cells) if "numbers" in c.metadata.get("tags", [])]
         assert tagged, name

@@ -1,5 +1,6 @@
 """`make report` on texts a user brings, made on this machine (tests/corpora.py): Python source with
-control characters, and a small text in German and Chinese with K in the thousands. Each is built
+control characters, a small text in German and Chinese with K in the thousands, and a corpus of
+documents in the tweet archive's format (notebook 12). Each is built
 end to end on shortened budgets into a temporary folder and read back as a reader would: the PDF
 and the HTML written, every character the page shows present in the PDF, no sentence that belongs
 to the book, and no number outside its possible range unless the report says that something went
