@@ -176,7 +176,7 @@ def test_a_missing_corpus_says_to_check_the_path(env):
 
 
 @pytest.mark.parametrize("make, expected", [
-    (lambda p: p.mkdir(), "is a directory, not a file"),
+    (lambda p: p.mkdir(), "is an empty folder: a corpus of documents as a folder holds one file for each"),
     (lambda p: p.write_bytes(b"caf\xe9 " * 5000), "is not UTF-8 text: byte 3 is 0xe9"),
     (lambda p: p.write_bytes(b""), "is empty"),
     (lambda p: p.write_bytes(("A text in UTF-16, as Windows writes it.\n" * 600).encode("utf-16-le")),

@@ -21,11 +21,12 @@ from report.build import report_name
 from report.handouts import HANDOUTS
 
 SECTIONS = ["Gradient computations", "Training and the smooth loss", "Evolution of the synthesized text",
-            "A passage from the best model", "Beyond the assignment", "How good it is, and what it remembers"]
+            "A passage from the best model", "Beyond the assignment", "How good it is, and what it remembers",
+            "Many short documents"]
 SUBSECTIONS = ["Temperature and nucleus sampling", "Held-out validation and random order", "Mini-batches", "Adam and AdaGrad",
                "A much better model", "Try it yourself", "Faster gradients"]
-SECTION_6 = ["A ladder of baselines", "Where the model is surprised", "What single hidden units track",
-             "Why a vanilla RNN forgets", "Did it copy the training text?"]
+SECTION_6 = ["A ladder of baselines", "Did it copy the training text?", "Where the model is surprised",
+             "What single hidden units track", "Why a vanilla RNN forgets"]
 
 
 class Report:
