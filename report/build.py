@@ -261,10 +261,9 @@ def exporter(cls, template, **options):
 
 
 def markdown_to_html(markdown):
-    """Markdown rendered by pandoc, as for the PDF, with math as MathML: the page needs no script.
-    Zero-width spaces (break points for the PDF) are dropped: the page's CSS breaks generated text
-    anywhere, and a reader's search and copy see the text as it was written."""
-    page = convert_pandoc(markdown.replace("\u200b", ""), "markdown", "html", extra_args=["--mathml"])
+    """Markdown rendered by pandoc, as for the PDF, with math as MathML (no script needed for it);
+    the page's CSS breaks generated text anywhere."""
+    page = convert_pandoc(markdown, "markdown", "html", extra_args=["--mathml"])
     return upright_math(page)
 
 
