@@ -46,6 +46,13 @@ def check_sequences(rnn, x, y):
     return x, y
 
 
+def check_index(name, value, K):
+    """value as an int, if it is an index into a vocabulary of K characters (not a bool)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or not 0 <= value < K:
+        raise ValueError(f"{name}={value!r} is not in the vocabulary (0..{K - 1}).")
+    return int(value)
+
+
 def check_h0(h0, m):
     """h0 as an array, if it is a finite real hidden state of shape (m,)."""
     h = np.asarray(h0)

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from blas import one_blas_thread
-from checks import PARAMS, check_count, check_h0, check_rnn, check_sequences, model_shapes
+from checks import PARAMS, check_count, check_h0, check_index, check_rnn, check_sequences, model_shapes
 
 ROOT = Path(__file__).resolve().parent
 LOSSES = ("sum", "mean")                  # the loss of a sequence: summed (2017-24) or averaged (2025-26)
@@ -355,11 +355,8 @@ def synthesize(rnn, h0, x0, n, rng, temperature=1.0, top_p=1.0, stop=None):
         raise ValueError(f"rng must be a NumPy Generator, e.g. np.random.default_rng(0); got {rng!r}.")
     if not real(top_p) or not 0 < top_p <= 1:
         raise ValueError(f"top_p must be in (0, 1], got {top_p!r}.")
-    if isinstance(x0, bool) or not isinstance(x0, numbers.Integral) or not 0 <= x0 < K:
-        raise ValueError(f"x0={x0!r} is not in the vocabulary (0..{K - 1}).")
-    if stop is not None and (isinstance(stop, bool) or not isinstance(stop, numbers.Integral) or not 0 <= stop < K):
-        raise ValueError(f"stop={stop!r} is not in the vocabulary (0..{K - 1}).")
-    h, x, UT, WT, VT = check_h0(h0, m), int(x0), U.T, W.T, V.T
+    x, stop = check_index("x0", x0, K), stop if stop is None else check_index("stop", stop, K)
+    h, UT, WT, VT = check_h0(h0, m), U.T, W.T, V.T
     out = np.empty(n, dtype=np.intp)
     for t in range(n):
         h = np.tanh(h.dot(WT) + UT[x] + b)    # h_t = tanh(W h_{t-1} + U x_t + b)

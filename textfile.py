@@ -130,9 +130,7 @@ def read_json(path, retweets=False):
                 except json.JSONDecodeError:
                     raise ValueError(f"{path} is not JSON: {whole.msg} at line {whole.lineno}, column "
                                      f"{whole.colno} (nor one JSON value a line: line {number} is not one).") from None
-    if isinstance(items, dict):
-        items = [items]
-    if not isinstance(items, list):
+    if not isinstance(items, list):             # one object, or one string
         items = [items]
     documents, retweeted = [], 0
     for i, item in enumerate(items):

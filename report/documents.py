@@ -35,15 +35,19 @@ def _start(rnn):
     return np.zeros(rnn["W"].shape[0], rnn["W"].dtype)
 
 
+def _check_start(start):
+    if start not in STARTS:
+        raise ValueError(f"start must be one of {', '.join(map(repr, STARTS))}, got {start!r}.")
+
+
 def held_out_loss(rnn, documents, eod, start):
     """The loss on documents (split_documents' arrays) in nats per character, every character of each
     and its end-of-document character scored, each read after the input eod (the end of the one
     before), its hidden state `start`: "carried over" from where the document before left it (the
     first from h = 0), or "reset" to h = 0. A dict: loss (per character), end (the mean loss on the
     end-of-document characters alone), characters (scored)."""
-    K, m = check_rnn(rnn)
-    if start not in STARTS:
-        raise ValueError(f"start must be one of {', '.join(map(repr, STARTS))}, got {start!r}.")
+    check_rnn(rnn)
+    _check_start(start)
     if not documents:
         raise ValueError("held_out_loss needs at least one document.")
     h, total, end, n = _start(rnn), 0.0, 0.0, 0
@@ -61,14 +65,14 @@ def generate(rnn, eod, count, limit, rng, start="reset", temperature=1.0):
     R.synthesize until it writes eod or reaches `limit` characters; start: each from h = 0 ("reset")
     or from the state the one before left ("carried over"). A list of (indices (n,) without the
     eod, whether it ended on its own)."""
-    check_count("count", check_count("limit", limit, 1), 1)
-    if start not in STARTS:
-        raise ValueError(f"start must be one of {', '.join(map(repr, STARTS))}, got {start!r}.")
+    limit = check_count("limit", limit, 1)
+    _check_start(start)
     h, documents = _start(rnn), []
     for _ in range(check_count("count", count, 1)):
         h0 = h if start == "carried over" else _start(rnn)
         sample = R.synthesize(rnn, h0, eod, limit + 1, rng, temperature, stop=eod)
         ended = bool(sample[-1] == eod)
         documents.append((sample[:-1] if ended else sample[:limit], ended))
-        h = R.hidden_states(rnn, np.concatenate([[eod], sample[:-1]]), h0)[-1]   # the state that wrote the last
+        if start == "carried over":              # the state that wrote the last character
+            h = R.hidden_states(rnn, np.concatenate([[eod], sample[:-1]]), h0)[-1]
     return documents
