@@ -36,7 +36,7 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
-from nbclient.exceptions import CellControlSignal, CellExecutionError, DeadKernelError
+from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter, LatexExporter
 from nbconvert.filters.pandoc import convert_pandoc
 from nbconvert.preprocessors import CoalesceStreamsPreprocessor
@@ -134,9 +134,7 @@ def execute(paths, out_dir, log_dir, stop, env):
             if stop.signal:
                 print("stopped", flush=True)
                 raise Stopped(f"{stop.signal} in {path.name}") from None
-            if not isinstance(err, (CellExecutionError, CellControlSignal, DeadKernelError)):
-                raise
-            print("failed", flush=True)
+            print("failed", flush=True)           # a cell's error, or a kernel that died (at its start too)
             sys.exit(failure(path, running.get("index"), err, log_dir))
         if stop.signal:                          # came as the last cell ended
             raise Stopped(f"{stop.signal} after {path.name}")
@@ -152,7 +150,8 @@ def failure(path, index, err, log_dir):
     """The message of a failed notebook: where and why first, the whole traceback in a log file."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"{path.stem}.log"
-    log.write_text(re.sub(r"\x1b\[[0-9;]*m", "", str(err)) + "\n", encoding="utf-8")
+    whole = str(err) if isinstance(err, CellExecutionError) else "".join(traceback.format_exception(err))
+    log.write_text(re.sub(r"\x1b\[[0-9;]*m", "", whole) + "\n", encoding="utf-8")
     cause = f"{err.ename}: {err.evalue}" if isinstance(err, CellExecutionError) else f"{type(err).__name__}: {err}"
     where = f"{path.name}, cell {index + 1}" if index is not None else path.name
     return f"report: {where} failed, so the report was not built.\n{cause}\nThe whole traceback: {log}"

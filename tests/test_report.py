@@ -374,3 +374,20 @@ def test_upright_math_becomes_one_upright_identifier():
     page = build.markdown_to_html(r"$\mathrm{softmax}(o)$, $\mathrm{d}x$, $\mathcal{N}$")
     assert '<mi mathvariant="normal">softmax</mi>' in page and '<mi mathvariant="normal">d</mi>' in page
     assert "<mstyle mathvariant=\"normal\">" not in page
+
+
+def test_a_kernel_that_dies_is_that_notebooks_failure(tmp_path, monkeypatch):
+    """Not "the export failed": a kernel that dies, even before its first cell, names its notebook."""
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}})
+    nb.cells = [nbformat.v4.new_code_cell("x = 1")]
+    nbformat.write(nb, tmp_path / "dies.ipynb")
+    def die(client, stop, **options):
+        raise RuntimeError("Kernel died before replying to kernel_info")
+    monkeypatch.setattr(build, "run_notebook", die)
+    monkeypatch.setattr(build.signal, "signal", lambda *args: None)
+    with pytest.raises(SystemExit) as stop:
+        build.execute([tmp_path / "dies.ipynb"], tmp_path / "out", tmp_path / "logs", build.Stop(), dict(os.environ))
+    first, cause, _ = str(stop.value).splitlines()
+    assert first == "report: dies.ipynb failed, so the report was not built."
+    assert cause == "RuntimeError: Kernel died before replying to kernel_info"
+    assert "Traceback" in (tmp_path / "logs" / "dies.log").read_text()
