@@ -20,7 +20,7 @@ rnn_trainer.py, which imports this module: `from rnn_trainer import train, Train
 """
 import math
 import numbers
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -123,41 +123,49 @@ def one_hot(indices, K, dtype=np.float64):
     """(*indices.shape, K): the one-hot vector of each index (no identity matrix: K may be thousands)."""
     indices = np.asarray(indices)
     Y = np.zeros((indices.size, K), dtype)
-    Y[np.arange(indices.size), indices.ravel()] = 1
+    Y.ravel()[np.arange(0, Y.size, K) + indices.ravel()] = 1     # flat indices: Y[t, indices[t]]
     return Y.reshape(indices.shape + (K,))
 
 
 @dataclass
 class Cache:
-    """What backward needs from forward. The training loop hands each update's cache to the next pass
-    (reuse=), which writes into its arrays: fresh megabytes cost page faults (27 ms an update, not 15)."""
-    x: np.ndarray          # input indices, (T,) or (T, B)
-    y: np.ndarray          # target indices, (T,) or (T, B)
-    H: np.ndarray          # H[0] = h_0, H[t] = h_t: (T + 1, [B,] m)
-    P: np.ndarray          # P[t - 1] = p_t: (T, [B,] K)
+    """What backward needs from forward, and the arrays both passes write into. The training loop hands
+    each update's cache to the next forward pass (reuse=), which overwrites the same arrays and walks
+    the same views of their rows: fresh megabytes cost page faults (27 ms an update, not 15), and a
+    fresh view of a row at every step of the loops over time 4 % of an update (m = 100)."""
+    x: np.ndarray = None   # input indices, (T,) or (T, B)
+    y: np.ndarray = None   # target indices, (T,) or (T, B)
+    H: np.ndarray = None   # H[0] = h_0, H[t] = h_t: (T + 1, [B,] m)
+    P: np.ndarray = None   # P[t - 1] = p_t: (T, [B,] K)
+    at_y: np.ndarray = None   # where each p_t[y_t] is in P.ravel(): (T [B],)
     scale: float = 1.0     # dL/dl for each character's loss l: 1 when summed, 1/(T B) when averaged
     G: np.ndarray = None   # backward's g_t = dL/do_t: (T [B], K)
     D: np.ndarray = None   # backward's tanh'(a_t) = 1 - h_t^2: (T, [B,] m)
     dA: np.ndarray = None  # backward's dL/da_t: (T, [B,] m)
+    rows: dict = field(default_factory=dict)   # name: the rows of that array, a list of views
+
+    def array(self, name, shape, dtype):
+        """The array `name`, of this shape and dtype: the one the cache has, or a new one it keeps."""
+        a = getattr(self, name)
+        if a is None or a.shape != shape or a.dtype != dtype:
+            a = np.empty(shape, dtype)
+            setattr(self, name, a)
+            self.rows[name] = list(a)
+        return a
 
 
-def _reused(cache, name, shape, dtype):
-    """cache's array `name` if there is one of this shape and dtype, else a new one."""
-    a = getattr(cache, name, None)
-    return a if a is not None and a.shape == shape and a.dtype == dtype else np.empty(shape, dtype)
-
-
-def hidden_states(rnn, x, h0, out=None):
+def hidden_states(rnn, x, h0, cache=None):
     """H (T + 1, [B,] m): H[0] = h0, H[t] = h_t after reading x_1..x_t.
-    x: input indices (T,) or (T, B); h0: (m,) or (B, m); out: an array of H's shape and dtype to fill."""
+    x: input indices (T,) or (T, B); h0: (m,) or (B, m); cache: the Cache whose H to fill (forward's)."""
     U, W, b = rnn["U"], rnn["W"], rnn["b"]
-    H = np.empty((len(x) + 1,) + np.shape(h0), np.result_type(W, h0)) if out is None else out
+    cache = Cache() if cache is None else cache
+    H = cache.array("H", (len(x) + 1,) + np.shape(h0), np.result_type(W, h0))
     H[0] = h0
     np.add(U.T[x], b, out=H[1:])              # U x_t + b for every t: a one-hot x_t picks a column of U
-    WT = W.T
-    for h_prev, a_t in zip(H[:-1], H[1:]):    # the recurrence, the only loop over time
+    h_prev, WT = H[0], W.T
+    for a_t in cache.rows["H"][1:]:           # the recurrence, the only loop over time (H[1:])
         a_t += h_prev.dot(WT)                 # a_t = W h_{t-1} + U x_t + b
-        np.tanh(a_t, out=a_t)                 # h_t = tanh(a_t), in a_t's place
+        h_prev = np.tanh(a_t, out=a_t)        # h_t = tanh(a_t), in a_t's place
     return H
 
 
@@ -165,20 +173,22 @@ def forward(rnn, x, y, h0, loss="sum", reuse=None):
     """(L, cache): the loss of predicting y from x, starting from hidden state h0, and what backward
     needs. loss="sum": summed over all T (and B) characters; loss="mean": averaged over them.
     x, y: input and target indices, (T,) or (T, B); h0: (m,) or (B, m).
-    reuse: the cache of an earlier pass of the same shapes, whose arrays this pass overwrites."""
+    reuse: the cache of an earlier pass, whose arrays this pass overwrites where their shapes match;
+    it is returned, holding this pass."""
     if loss not in LOSSES:
         raise ValueError(f"loss must be 'sum' or 'mean', got {loss!r}.")
     V, c = rnn["V"], rnn["c"]
-    x, y, (K, m), dtype = np.asarray(x), np.asarray(y), V.shape, np.result_type(V, h0)
-    H = hidden_states(rnn, x, h0, _reused(reuse, "H", (len(x) + 1,) + np.shape(h0), dtype))
-    P = _reused(reuse, "P", x.shape + (K,), dtype)
+    x, y, (K, m) = np.asarray(x), np.asarray(y), V.shape
+    cache = Cache() if reuse is None else reuse
+    H = hidden_states(rnn, x, h0, cache)
+    P = cache.array("P", x.shape + (K,), H.dtype)
     np.matmul(H[1:].reshape(-1, m), V.T, out=P.reshape(-1, K))   # o_t = V h_t + c, every t at once
     P += c
     softmax(P, out=P)                                            # p_t = softmax(o_t)
-    L = -np.log(P.reshape(-1, K)[np.arange(x.size), y.ravel()]).sum()   # L = sum_t -log(y_t^T p_t)
-    scale = 1.0 if loss == "sum" else 1.0 / x.size
-    cache = Cache(x, y, H, P, scale) if reuse is None else Cache(x, y, H, P, scale, reuse.G, reuse.D, reuse.dA)
-    return L * scale if scale != 1 else L, cache
+    at_y = np.arange(0, P.size, K) + y.ravel()                  # P.ravel()[at_y[t]] = p_t[y_t]
+    L = -np.log(P.ravel()[at_y]).sum()                          # L = sum_t -log(y_t^T p_t)
+    cache.x, cache.y, cache.at_y, cache.scale = x, y, at_y, 1.0 if loss == "sum" else 1.0 / x.size
+    return L * cache.scale if cache.scale != 1 else L, cache
 
 
 def backward(rnn, cache, grads=None):
@@ -188,23 +198,25 @@ def backward(rnn, cache, grads=None):
     W, V, (K, m) = rnn["W"], rnn["V"], rnn["V"].shape
     x, y, H, P = cache.x, cache.y, cache.H, cache.P
     grads = {k: np.empty(rnn[k].shape, P.dtype) for k in PARAMS} if grads is None else grads
-    G = cache.G = _reused(cache, "G", (x.size, K), P.dtype)
+    G = cache.array("G", (x.size, K), P.dtype)
     G[:] = P.reshape(-1, K)
-    G[np.arange(x.size), y.ravel()] -= 1      # g_t = dL/do_t = -(y_t - p_t)^T, one row per t
+    G.ravel()[cache.at_y] -= 1                # g_t = dL/do_t = -(y_t - p_t)^T, one row per t
     if cache.scale != 1:
         G *= cache.scale                      # the averaged loss: every g_t divided by T (B)
     np.matmul(G.T, H[1:].reshape(-1, m), out=grads["V"])                # dL/dV = sum_t g_t^T h_t^T
     G.sum(axis=0, out=grads["c"])             # dL/dc = sum_t g_t
 
-    D = cache.D = _reused(cache, "D", H[1:].shape, P.dtype)
+    D = cache.array("D", H[1:].shape, P.dtype)
     np.multiply(H[1:], H[1:], out=D)
     np.subtract(1, D, out=D)                  # tanh'(a_t) = 1 - h_t^2, every t at once
-    dA = cache.dA = _reused(cache, "dA", H[1:].shape, P.dtype)
+    dA = cache.array("dA", H[1:].shape, P.dtype)
     np.matmul(G, V, out=dA.reshape(-1, m))    # dL/dh_t from o_t alone: g_t V; made dL/da_t below
-    dA[-1] *= D[-1]                           # nothing comes back from a_{T+1}
-    for da_t, da_next, d_t in zip(dA[-2::-1], dA[::-1], D[-2::-1]):   # back through time, t = T-1..1
+    da_next = dA[-1]
+    da_next *= D[-1]                          # nothing comes back from a_{T+1}
+    for da_t, d_t in zip(cache.rows["dA"][-2::-1], cache.rows["D"][-2::-1]):   # back through time, t = T-1..1
         da_t += da_next.dot(W)                # dL/dh_t = g_t V + dL/da_{t+1} W
         da_t *= d_t                           # dL/da_t = dL/dh_t diag(1 - h_t^2)
+        da_next = da_t
 
     dA = dA.reshape(-1, m)
     np.matmul(dA.T, H[:-1].reshape(-1, m), out=grads["W"])             # dL/dW = sum_t da_t^T h_{t-1}^T

@@ -439,10 +439,11 @@ def _next_sequences(state, data, reading):
     if i == 0:
         state.hprev = np.zeros_like(state.hprev)
     state.e = i * T
-    starts = state.order[chunk_round * B:(chunk_round + 1) * B] * reading.C + state.e
     if B == 1:
-        seq = data[starts[0]:starts[0] + T + 1]
+        start = int(state.order[chunk_round]) * reading.C + state.e
+        seq = data[start:start + T + 1]
     else:
+        starts = state.order[chunk_round * B:(chunk_round + 1) * B] * reading.C + state.e
         seq = data[starts + np.arange(T + 1)[:, None]]        # (T + 1, B): one column per stream
     return seq[:-1], seq[1:]
 

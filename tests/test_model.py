@@ -154,8 +154,14 @@ def test_a_pass_that_reuses_an_earlier_cache_gives_what_fresh_arrays_give(dtype)
         np.testing.assert_array_equal(grads[k], g)
         if dtype == np.float64:
             assert R.relative_error(grads[k], exact[k]) < TOL["complex_max_rel"], k
-    _, other = R.forward(rnn, X2[:5, :2], Y2[:5, :2], H0[1, :2], reuse=cache)   # other shapes: new arrays
+    other_loss, other = R.forward(rnn, X2[:5, :2], Y2[:5, :2], H0[1, :2], reuse=cache)   # other shapes: new arrays
     assert other.H.shape == (6, 2, m) and other.P.shape == (5, 2, K)
+    other_grads = R.backward(rnn, other)          # ... whose rows the loops over time walk: the right ones
+    fresh_loss, fresh = R.forward(rnn, X2[:5, :2], Y2[:5, :2], H0[1, :2])
+    assert other_loss == fresh_loss
+    np.testing.assert_array_equal(other.H, fresh.H)
+    for k, g in R.backward(rnn, fresh).items():
+        np.testing.assert_array_equal(other_grads[k], g)
 
 
 def test_evaluate_is_the_mean_loss_per_character_after_each_streams_burn_in():
