@@ -118,32 +118,37 @@ def execute(paths, out_dir, log_dir, stop, env):
     the widgets' final state, and make each widget's text the final one (what JupyterLab shows of
     a notebook it does not trust). A failure stops the build with its cause; the whole traceback
     goes to log_dir. A signal (stop) interrupts the notebook and stops the build, naming it. env: the
-    kernels' environment."""
-    executed = []
-    for path in paths:
-        nb = nbformat.read(path, as_version=4)
-        start = time.perf_counter()
-        print(f"{path.name:32s}", end=" ", flush=True)
-        running = {}
-        client = NotebookClient(nb, timeout=1800, kernel_name="python3", store_widget_state=True,
-                                resources={"metadata": {"path": str(NOTEBOOKS)}},
-                                on_cell_execute=lambda cell, cell_index: running.update(index=cell_index))
-        try:
-            run_notebook(client, stop, stderr=subprocess.DEVNULL, env=env)
-        except Exception as err:
-            if stop.signal:
-                print("stopped", flush=True)
-                raise Stopped(f"{stop.signal} in {path.name}") from None
-            print("failed", flush=True)           # a cell's error, or a kernel that died (at its start too)
-            sys.exit(failure(path, running.get("index"), err, log_dir))
-        if stop.signal:                          # came as the last cell ended
-            raise Stopped(f"{stop.signal} after {path.name}")
-        print(f"{time.perf_counter() - start:6.1f} s", flush=True)
-        final_widget_text(nb)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        nbformat.write(nb, out_dir / path.name)
-        executed.append(nb)
-    return executed
+    kernels' environment. The kernels talk over Unix sockets in a folder of this build's own, not TCP
+    ports: a port picked free can be taken by another process before the kernel binds it (the test
+    suite starts kernels side by side), and the kernel then dies at its start."""
+    with tempfile.TemporaryDirectory(prefix="rnn-kernels-") as sockets:
+        return [_execute(path, out_dir, log_dir, stop, env, sockets) for path in paths]
+
+
+def _execute(path, out_dir, log_dir, stop, env, sockets):
+    nb = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    print(f"{path.name:32s}", end=" ", flush=True)
+    running = {}
+    client = NotebookClient(nb, timeout=1800, kernel_name="python3", store_widget_state=True,
+                            resources={"metadata": {"path": str(NOTEBOOKS)}},
+                            on_cell_execute=lambda cell, cell_index: running.update(index=cell_index),
+                            config=Config({"KernelManager": {"transport": "ipc", "ip": f"{sockets}/kernel"}}))
+    try:
+        run_notebook(client, stop, stderr=subprocess.DEVNULL, env=env)
+    except Exception as err:
+        if stop.signal:
+            print("stopped", flush=True)
+            raise Stopped(f"{stop.signal} in {path.name}") from None
+        print("failed", flush=True)               # a cell's error, or a kernel that died (at its start too)
+        sys.exit(failure(path, running.get("index"), err, log_dir))
+    if stop.signal:                              # came as the last cell ended
+        raise Stopped(f"{stop.signal} after {path.name}")
+    print(f"{time.perf_counter() - start:6.1f} s", flush=True)
+    final_widget_text(nb)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, out_dir / path.name)
+    return nb
 
 
 def failure(path, index, err, log_dir):

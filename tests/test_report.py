@@ -376,6 +376,20 @@ def test_upright_math_becomes_one_upright_identifier():
     assert "<mstyle mathvariant=\"normal\">" not in page
 
 
+def test_the_kernels_talk_over_unix_sockets_that_go_with_the_build(tmp_path, monkeypatch):
+    """No TCP ports: a port picked as free can be taken by another process before the kernel binds it,
+    and the kernel then dies at its start (the suite starts kernels side by side)."""
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}})
+    nb.cells = [nbformat.v4.new_code_cell("from ipykernel.kernelapp import IPKernelApp\n"
+                                          "print(IPKernelApp.instance().transport, IPKernelApp.instance().ip)")]
+    nbformat.write(nb, tmp_path / "where.ipynb")
+    monkeypatch.setattr(build.signal, "signal", lambda *args: None)
+    [done] = build.execute([tmp_path / "where.ipynb"], tmp_path / "out", tmp_path / "logs", build.Stop(), dict(os.environ))
+    transport, ip = done.cells[0].outputs[0]["text"].split()
+    assert transport == "ipc" and os.path.isabs(ip)
+    assert not os.path.exists(os.path.dirname(ip))          # the sockets' folder went with the build
+
+
 def test_a_kernel_that_dies_is_that_notebooks_failure(tmp_path, monkeypatch):
     """Not "the export failed": a kernel that dies, even before its first cell, names its notebook."""
     nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}})
