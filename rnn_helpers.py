@@ -132,7 +132,7 @@ class Cache:
     """What backward needs from forward, and the arrays both passes write into. The training loop hands
     each update's cache to the next forward pass (reuse=), which overwrites the same arrays and walks
     the same views of their rows: fresh megabytes cost page faults (27 ms an update, not 15), and a
-    fresh view of a row at every step of the loops over time 4 % of an update (m = 100)."""
+    fresh view of a row at every step of the loops over time about 4 % of an update (m = 100)."""
     x: np.ndarray = None   # input indices, (T,) or (T, B)
     y: np.ndarray = None   # target indices, (T,) or (T, B)
     H: np.ndarray = None   # H[0] = h_0, H[t] = h_t: (T + 1, [B,] m)
